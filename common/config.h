@@ -1,0 +1,123 @@
+/*
+ * config.h - mtasts.conf (DESIGN §3), shared by all three programs.
+ */
+#ifndef MTASTS_CONFIG_H
+#define MTASTS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/usr/local/etc"
+#endif
+#define CONFIG_DEFAULT_PATH	SYSCONFDIR "/mtasts/mtasts.conf"
+
+/* A list value: every word of every occurrence of a "may repeat" key. */
+struct strlist {
+	size_t	n;
+	char  **v;
+};
+
+/* An argv template (one release_command occurrence): words split on space. */
+struct argvlist {
+	size_t	n;
+	struct strlist *v;
+};
+
+/* One internal_hosts network. */
+struct cidr {
+	int	family;			/* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned int prefix;
+};
+
+enum dnssec_mode { DNSSEC_NO, DNSSEC_YES, DNSSEC_AUTO };
+enum policyd_error_action { ON_ERROR_ACCEPT, ON_ERROR_TEMPFAIL };
+
+struct config {
+	char   *path;			/* file it came from, or NULL for defaults */
+
+	struct strlist socketmap_listen;
+	char   *control_socket;
+	unsigned int socket_mode;
+	char   *socket_group;
+	char   *cache_dir;
+	uint64_t cache_max_size;
+	char   *user;
+	char   *group;
+	char   *pid_file;
+
+	struct strlist dns_forwarder;
+	enum dnssec_mode dnssec;
+	char   *dnssec_trust_anchor;
+	char   *tls_ca_file;
+	char   *tls_ca_path;
+	unsigned int policy_https_port;
+	unsigned int mx_smtp_port;
+
+	time_t	fetch_timeout;
+	time_t	lookup_wait;
+	time_t	negative_ttl;
+	time_t	txt_recheck;
+	int	strict_testing;
+	int	require_sni;
+
+	char   *milter_socket;
+	size_t	ninternal_hosts;
+	struct cidr *internal_hosts;
+	struct strlist local_domains;
+	int	hold;
+	time_t	hold_max;
+	time_t	milter_wait;
+	enum policyd_error_action on_policyd_error;
+	struct argvlist release_command;
+	time_t	route_ttl;
+	char   *probe_helo;
+
+	int	tlsrpt_enable;
+	char   *tlsrpt_org_name;
+	char   *tlsrpt_contact;
+	char   *tlsrpt_from;
+	char   *tlsrpt_collector_socket;
+	struct strlist tlsrpt_sendmail;
+	time_t	tlsrpt_delay_max;
+	char   *tlsrpt_dkim_domain;
+	char   *tlsrpt_dkim_selector;
+	char   *tlsrpt_dkim_key;
+
+	int	syslog_facility;	/* syslog LOG_* value */
+	int	log_level;		/* enum log_level */
+};
+
+/*
+ * config_load - read path into a new config (defaults first, then the file).
+ * path NULL means the default path, and a missing default file means the
+ * built-in defaults (*used_defaults set to 1). On error returns NULL and
+ * writes "FILE:LINE: reason" into err (size errsz).
+ */
+struct config *config_load(const char *path, int *used_defaults, char *err,
+	    size_t errsz);
+
+/*
+ * config_parse_buf - parse an in-memory file (for tests and fuzzing);
+ * name is used in error messages. Same result rules as config_load.
+ */
+struct config *config_parse_buf(const char *name, const char *buf, size_t len,
+	    char *err, size_t errsz);
+
+/* config_defaults - a config holding only the built-in defaults. */
+struct config *config_defaults(void);
+
+void	config_free(struct config *cfg);
+
+/* config_dump - write every key = value (effective values) to a FILE *. */
+void	config_dump(const struct config *cfg, void *fp);
+
+/* parse_duration - "30", "30s", "5m", "4h", "1d" into seconds; -1 on error. */
+long long parse_duration(const char *s);
+
+/* parse_size - "1024", "64k", "1M", "1G" into bytes; -1 on error. */
+long long parse_size(const char *s);
+
+#endif

@@ -1,0 +1,2 @@
+/* log.c - placeholder until the module lands */
+typedef int mtasts_placeholder_log;

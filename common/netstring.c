@@ -1,0 +1,2 @@
+/* netstring.c - placeholder until the module lands */
+typedef int mtasts_placeholder_netstring;

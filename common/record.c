@@ -1,0 +1,2 @@
+/* record.c - placeholder until the module lands */
+typedef int mtasts_placeholder_record;

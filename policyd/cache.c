@@ -1,0 +1,2 @@
+/* cache.c - placeholder until the module lands */
+typedef int mtasts_placeholder_cache;

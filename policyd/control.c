@@ -1,0 +1,2 @@
+/* control.c - placeholder until the module lands */
+typedef int mtasts_placeholder_control;

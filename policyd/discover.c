@@ -1,0 +1,2 @@
+/* discover.c - placeholder until the module lands */
+typedef int mtasts_placeholder_discover;

@@ -1,0 +1,2 @@
+/* fetch.c - placeholder until the module lands */
+typedef int mtasts_placeholder_fetch;

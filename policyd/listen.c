@@ -1,0 +1,2 @@
+/* listen.c - placeholder until the module lands */
+typedef int mtasts_placeholder_listen;

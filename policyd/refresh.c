@@ -1,0 +1,2 @@
+/* refresh.c - placeholder until the module lands */
+typedef int mtasts_placeholder_refresh;

@@ -1,0 +1,2 @@
+/* resolver.c - placeholder until the module lands */
+typedef int mtasts_placeholder_resolver;

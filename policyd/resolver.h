@@ -1,0 +1,59 @@
+/*
+ * resolver.h - all DNS goes through libunbound (DESIGN §2): TXT lookups for
+ * discovery and the A/AAAA addresses libcurl and the MX probes connect to.
+ * One shared context, safe to call from several worker threads at once.
+ */
+#ifndef MTASTS_RESOLVER_H
+#define MTASTS_RESOLVER_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+enum dns_status {
+	DNS_OK,		/* answer with data */
+	DNS_NODATA,	/* the name exists, no records of the type */
+	DNS_NXDOMAIN,
+	DNS_SERVFAIL,	/* SERVFAIL, REFUSED, timeout, or other failure */
+	DNS_BOGUS	/* DNSSEC validation failed */
+};
+
+#define RESOLVER_TXT_MAX	4096	/* one joined TXT RR */
+
+struct dns_txt {
+	enum dns_status status;
+	int	secure;		/* DNSSEC-validated answer */
+	size_t	n;
+	char  **rr;		/* joined strings, NUL-terminated (may hold NULs: use len) */
+	size_t *len;
+	char	why[128];	/* for logs when status != DNS_OK */
+};
+
+struct dns_addrs {
+	enum dns_status status;
+	size_t	n;
+	char  **addr;		/* numeric strings: "192.0.2.1", "2001:db8::1" */
+	char	why[128];
+};
+
+/*
+ * resolver_init - create the shared context from cfg (dns_forwarder,
+ * dnssec, dnssec_trust_anchor; resolv.conf when no forwarder). Special-use
+ * names (test, example, invalid, localhost) are configured insecure.
+ * Returns 0, or -1 with a reason in err.
+ */
+int	resolver_init(const struct config *cfg, char *err, size_t errsz);
+void	resolver_shutdown(void);
+
+/* resolver_txt - TXT RRs of name (CNAMEs followed), strings joined (T2, T3). */
+void	resolver_txt(const char *name, struct dns_txt *out);
+void	dns_txt_free(struct dns_txt *t);
+
+/* resolver_addrs - A and AAAA addresses of host (v4 first). */
+void	resolver_addrs(const char *host, struct dns_addrs *out);
+void	dns_addrs_free(struct dns_addrs *a);
+
+/* dns_status_name - "ok", "nodata", "nxdomain", "servfail", "bogus". */
+const char *dns_status_name(enum dns_status s);
+
+#endif

@@ -1,0 +1,2 @@
+/* socketmap.c - placeholder until the module lands */
+typedef int mtasts_placeholder_socketmap;

@@ -1,0 +1,6 @@
+/* sm_echo.c - placeholder */
+int
+main(void)
+{
+	return 0;
+}

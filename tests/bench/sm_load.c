@@ -1,0 +1,6 @@
+/* sm_load.c - placeholder */
+int
+main(void)
+{
+	return 0;
+}
