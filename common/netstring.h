@@ -20,10 +20,11 @@ enum ns_result {
 
 /*
  * netstring_parse - decode one netstring at the start of buf.
- * On NS_OK, *data/*dlen is the payload (points into buf, not terminated) and
- * *used is the number of bytes the netstring took (so pipelined requests can
- * be consumed in turn). A length prefix longer than max, a leading zero in a
- * multi-digit length, a missing ':' or ',' are NS_ERROR. Never reads past len.
+ * On NS_OK, *data and *dlen are the payload (pointing into buf, not
+ * terminated) and *used is the number of bytes the netstring took (so
+ * pipelined requests can be consumed in turn). A length prefix longer than
+ * max, a leading zero in a multi-digit length, a missing ':' or ',' are
+ * NS_ERROR. Never reads past len.
  */
 enum ns_result netstring_parse(const char *buf, size_t len, size_t max,
     const char **data, size_t *dlen, size_t *used);
