@@ -1,2 +1,579 @@
-/* cache.c - placeholder until the module lands */
-typedef int mtasts_placeholder_cache;
+/*
+ * cache.c - the policy cache: one LMDB environment, three databases.
+ *
+ * SYNOPSIS
+ *	cache_open(), cache_get(), cache_put(), cache_del(), cache_walk(),
+ *	cache_due() - see cache.h.
+ *
+ * DESCRIPTION
+ *	Readers (the socketmap and control request paths) use a read-only
+ *	transaction kept per thread and renewed for each lookup, so a cache
+ *	hit costs no allocation in LMDB and never waits for a writer. Writers
+ *	serialise on one mutex; every put also moves the domain's entry in
+ *	the refresh index, so the scheduler never scans the whole cache.
+ *
+ *	The environment is opened with MDB_NOMETASYNC: a committed write
+ *	survives kill -9 (it is in the page cache), and after an OS crash
+ *	at most the last transaction is lost, never the file's integrity.
+ *
+ * DIAGNOSTICS
+ *	Environment errors are logged here with the LMDB reason and the
+ *	caller gets -1. A cache written by a newer mtasts is refused at open.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "cache.h"
+#include "log.h"
+
+static MDB_env *env;
+static MDB_dbi dbi_policy, dbi_due, dbi_meta;
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t reader_key;
+static int reader_key_made;
+static int closed;		/* cache_close() was called */
+
+#define DUE_KEY_MAX	(8 + 256)
+
+/* reader_free - thread exit: give back the thread's reader slot. */
+static void
+reader_free(void *p)
+{
+	mdb_txn_abort((MDB_txn *)p);
+}
+
+/* cache_open - open the environment and check its format. */
+int
+cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
+{
+	struct stat st;
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	int	rc, dead;
+	char	fmt[16];
+
+	if (stat(dir, &st) != 0) {
+		snprintf(err, errsz, "cache_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errsz, "cache_dir %s: not a directory", dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errsz, "cache_dir %s: not writable: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if ((rc = mdb_env_create(&env)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(env, 1024)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, (size_t)mapsize)) != 0)
+		goto fail;
+	if ((rc = mdb_env_open(env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0)
+		goto fail;
+	/* A process killed with -9 leaves its reader slots behind. */
+	if (mdb_reader_check(env, &dead) == 0 && dead > 0)
+		log_info("cache: cleared %d stale reader slot(s)", dead);
+
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi_meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "policy", MDB_CREATE, &dbi_policy)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0)
+		goto fail;
+	k.mv_data = "format";
+	k.mv_size = 6;
+	rc = mdb_get(txn, dbi_meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(fmt, sizeof(fmt), "%d", CACHE_FORMAT);
+		v.mv_data = fmt;
+		v.mv_size = strlen(fmt);
+		if ((rc = mdb_put(txn, dbi_meta, &k, &v, 0)) != 0)
+			goto fail;
+	} else if (rc != 0) {
+		goto fail;
+	} else {
+		long	got;
+
+		if (v.mv_size == 0 || v.mv_size >= sizeof(fmt)) {
+			snprintf(err, errsz, "cache %s: unreadable format "
+			    "marker", dir);
+			goto out_err;
+		}
+		memcpy(fmt, v.mv_data, v.mv_size);
+		fmt[v.mv_size] = '\0';
+		got = strtol(fmt, NULL, 10);
+		if (got > CACHE_FORMAT) {
+			snprintf(err, errsz, "cache %s was written by a newer "
+			    "mtasts (format %ld, this release reads up to %d); "
+			    "upgrade, or point cache_dir elsewhere", dir, got,
+			    CACHE_FORMAT);
+			goto out_err;
+		}
+		if (got < 1) {
+			snprintf(err, errsz, "cache %s: bad format marker "
+			    "\"%s\"", dir, fmt);
+			goto out_err;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	txn = NULL;
+	if (!reader_key_made) {
+		if (pthread_key_create(&reader_key, reader_free) != 0) {
+			snprintf(err, errsz, "pthread_key_create failed");
+			goto out_err;
+		}
+		reader_key_made = 1;
+	}
+	return 0;
+
+fail:
+	snprintf(err, errsz, "cache %s: %s", dir, mdb_strerror(rc));
+out_err:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	env = NULL;
+	return -1;
+}
+
+/*
+ * cache_close - flush to disk and refuse further writes. Threads still
+ * running may read, so the environment stays mapped until the process
+ * exits; a write in progress finishes first (we take its lock, for good).
+ */
+void
+cache_close(void)
+{
+	pthread_mutex_lock(&write_lock);
+	if (env != NULL)
+		mdb_env_sync(env, 1);
+	closed = 1;
+}
+
+/* cache_sync - write everything to disk now. */
+void
+cache_sync(void)
+{
+	pthread_mutex_lock(&write_lock);
+	if (env != NULL && !closed)
+		mdb_env_sync(env, 1);
+	pthread_mutex_unlock(&write_lock);
+}
+
+/* reader_begin - this thread's read transaction, renewed for a new snapshot. */
+static MDB_txn *
+reader_begin(void)
+{
+	MDB_txn *txn = pthread_getspecific(reader_key);
+	int	rc;
+
+	if (txn != NULL) {
+		if ((rc = mdb_txn_renew(txn)) == 0)
+			return txn;
+		mdb_txn_abort(txn);
+		pthread_setspecific(reader_key, NULL);
+	}
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
+		log_warnx("cache: read transaction: %s", mdb_strerror(rc));
+		return NULL;
+	}
+	pthread_setspecific(reader_key, txn);
+	return txn;
+}
+
+/* reader_end - release the snapshot, keep the slot for the next lookup. */
+static void
+reader_end(MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+}
+
+/* key_of - an MDB_val for a domain name. */
+static MDB_val
+key_of(const char *domain)
+{
+	MDB_val	k;
+
+	k.mv_data = (void *)domain;
+	k.mv_size = strlen(domain);
+	return k;
+}
+
+/* cache_get - look a domain up. */
+int
+cache_get(const char *domain, struct record *rec)
+{
+	MDB_txn *txn;
+	MDB_val	k = key_of(domain), v;
+	int	rc, ret = -1;
+
+	memset(rec, 0, sizeof(*rec));
+	if (k.mv_size == 0 || k.mv_size > 255)
+		return 0;
+	if ((txn = reader_begin()) == NULL)
+		return -1;
+	rc = mdb_get(txn, dbi_policy, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		ret = 0;
+	} else if (rc != 0) {
+		log_warnx("cache: get %s: %s", domain, mdb_strerror(rc));
+	} else {
+		switch (record_decode(v.mv_data, v.mv_size, rec)) {
+		case RECORD_OK:
+			ret = 1;
+			break;
+		case RECORD_NEWER:
+			log_warnx("domain=%s cache record from a newer format; "
+			    "treated as absent", domain);
+			ret = 0;
+			break;
+		default:
+			log_warnx("domain=%s cache record corrupt; treated as "
+			    "absent", domain);
+			ret = 0;
+			break;
+		}
+	}
+	reader_end(txn);
+	return ret;
+}
+
+/* due_key - the refresh index key for (when, domain). */
+static size_t
+due_key(unsigned char *buf, int64_t when, const char *domain)
+{
+	uint64_t u = (uint64_t)(when < 0 ? 0 : when);
+	size_t	n = strlen(domain), i;
+
+	if (n > DUE_KEY_MAX - 8)
+		n = DUE_KEY_MAX - 8;
+	for (i = 0; i < 8; i++)
+		buf[i] = (unsigned char)(u >> (56 - 8 * i));
+	memcpy(buf + 8, domain, n);
+	return 8 + n;
+}
+
+/* cache_due_time - when the scheduler should look at this record again. */
+int64_t
+cache_due_time(const struct record *rec)
+{
+	int64_t	half, day = 86400;
+
+	if (rec->state == RECORD_NEGATIVE)
+		return rec->neg_until + day;	/* then forget it */
+	/* C6: refresh at half of max_age, and at least daily. */
+	half = rec->policy.max_age / 2;
+	if (half > day)
+		half = day;
+	if (half < 1)
+		half = 1;
+	/* Unused for 30 days by then: no refresh; look again at expiry. */
+	if (rec->last_used + CACHE_USED_WINDOW < rec->fetched_at + half)
+		return record_expires_at(rec) + 1;
+	if (rec->fail_at > rec->fetched_at && rec->fail_at + 300 >
+	    rec->fetched_at + half)
+		return rec->fail_at + 300;	/* F8 back-off */
+	return rec->fetched_at + half;
+}
+
+/* index_move - drop the old index entry (if any) and add the new one. */
+static int
+index_move(MDB_txn *txn, const char *domain, const struct record *old,
+    const struct record *new)
+{
+	unsigned char kb[DUE_KEY_MAX];
+	MDB_val	k, v;
+	int	rc;
+
+	if (old != NULL) {
+		k.mv_data = kb;
+		k.mv_size = due_key(kb, cache_due_time(old), domain);
+		rc = mdb_del(txn, dbi_due, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if (new != NULL) {
+		k.mv_data = kb;
+		k.mv_size = due_key(kb, cache_due_time(new), domain);
+		v.mv_data = "";
+		v.mv_size = 0;
+		if ((rc = mdb_put(txn, dbi_due, &k, &v, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* old_record - decode the stored record inside a write transaction. */
+static int
+old_record(MDB_txn *txn, const char *domain, struct record *old)
+{
+	MDB_val	k = key_of(domain), v;
+
+	memset(old, 0, sizeof(*old));
+	if (mdb_get(txn, dbi_policy, &k, &v) != 0)
+		return 0;
+	return record_decode(v.mv_data, v.mv_size, old) == RECORD_OK;
+}
+
+/* write_fail - log one write error in the words an admin can act on. */
+static void
+write_fail(const char *what, const char *domain, int rc)
+{
+	if (rc == MDB_MAP_FULL)
+		log_warnx("domain=%s cache %s failed: the cache is full; "
+		    "raise cache_max_size or flush old entries", domain, what);
+	else
+		log_warnx("domain=%s cache %s failed: %s", domain, what,
+		    mdb_strerror(rc));
+}
+
+/* cache_put - store a record. */
+int
+cache_put(const char *domain, const struct record *rec)
+{
+	MDB_txn *txn = NULL;
+	MDB_val	k = key_of(domain), v;
+	struct record old;
+	unsigned char *buf = NULL;
+	size_t	len;
+	int	rc = 0, had, ret = -1;
+
+	if (k.mv_size == 0 || k.mv_size > 255)
+		return -1;
+	if (record_encode(rec, &buf, &len) != 0) {
+		log_warnx("domain=%s cache put: out of memory", domain);
+		return -1;
+	}
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || closed)
+		goto out;
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	had = old_record(txn, domain, &old);
+	if ((rc = index_move(txn, domain, had ? &old : NULL, rec)) != 0)
+		goto out_old;
+	v.mv_data = buf;
+	v.mv_size = len;
+	if ((rc = mdb_put(txn, dbi_policy, &k, &v, 0)) != 0)
+		goto out_old;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0)
+		ret = 0;
+out_old:
+	if (had)
+		record_free(&old);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (ret != 0 && rc != 0)
+		write_fail("put", domain, rc);
+	free(buf);
+	return ret;
+}
+
+/* cache_del - forget one domain. */
+int
+cache_del(const char *domain)
+{
+	MDB_txn *txn = NULL;
+	MDB_val	k = key_of(domain);
+	struct record old;
+	int	rc = 0, had = 0, ret = -1;
+
+	if (k.mv_size == 0 || k.mv_size > 255)
+		return 0;
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	had = old_record(txn, domain, &old);
+	if (had && (rc = index_move(txn, domain, &old, NULL)) != 0)
+		goto out;
+	rc = mdb_del(txn, dbi_policy, &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		ret = 0;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	ret = rc == 0 ? 1 : -1;
+out:
+	if (had)
+		record_free(&old);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (ret < 0 && rc != 0)
+		write_fail("delete", domain, rc);
+	return ret;
+}
+
+/* cache_del_all - empty the policy database and its index. */
+long
+cache_del_all(void)
+{
+	MDB_txn *txn = NULL;
+	MDB_stat st;
+	long	n = -1;
+	int	rc = 0;
+
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_stat(txn, dbi_policy, &st)) != 0 ||
+	    (rc = mdb_drop(txn, dbi_policy, 0)) != 0 ||
+	    (rc = mdb_drop(txn, dbi_due, 0)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0)
+		n = (long)st.ms_entries;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (n < 0)
+		write_fail("flush", "*", rc);
+	return n;
+}
+
+/* cache_walk - visit every record in one snapshot. */
+long
+cache_walk(int (*fn)(const char *, const struct record *, void *), void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val	k, v;
+	struct record rec;
+	char	name[256];
+	long	n = 0;
+	int	rc;
+
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(txn, dbi_policy, &cur)) != 0)
+		goto fail;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size == 0 || k.mv_size >= sizeof(name))
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (record_decode(v.mv_data, v.mv_size, &rec) != RECORD_OK)
+			continue;
+		n++;
+		rc = fn(name, &rec, arg);
+		record_free(&rec);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return n;
+fail:
+	log_warnx("cache: walk: %s", mdb_strerror(rc));
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return -1;
+}
+
+/* due_time_of - decode the time prefix of a refresh index key. */
+static int64_t
+due_time_of(const MDB_val *k)
+{
+	const unsigned char *p = k->mv_data;
+	uint64_t u = 0;
+	int	i;
+
+	if (k->mv_size < 8)
+		return INT64_MAX;
+	for (i = 0; i < 8; i++)
+		u = (u << 8) | p[i];
+	return u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u;
+}
+
+/* cache_due - domains whose index time has come. */
+long
+cache_due(int64_t now, size_t max, char ***out)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val	k, v;
+	char  **list = NULL;
+	size_t	n = 0;
+	int	rc;
+
+	*out = NULL;
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, dbi_due, &cur)) != 0)
+		goto fail;
+	if ((list = calloc(max + 1, sizeof(*list))) == NULL)
+		goto fail;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < max;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (due_time_of(&k) > now)
+			break;
+		if (k.mv_size <= 8)
+			continue;
+		if ((list[n] = strndup((char *)k.mv_data + 8,
+		    k.mv_size - 8)) == NULL)
+			break;
+		n++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	*out = list;
+	return (long)n;
+fail:
+	if (rc != 0)
+		log_warnx("cache: due: %s", mdb_strerror(rc));
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	free(list);
+	return -1;
+}
+
+/* cache_next_due - the earliest time in the refresh index. */
+int64_t
+cache_next_due(void)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val	k, v;
+	int64_t	t = INT64_MAX;
+
+	if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0)
+		return t;
+	if (mdb_cursor_open(txn, dbi_due, &cur) == 0) {
+		if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0)
+			t = due_time_of(&k);
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return t;
+}

@@ -1,0 +1,66 @@
+/*
+ * cache.h - the one LMDB wrapper (the policy cache in cache_dir).
+ *
+ * Databases: "policy" maps a lower-case domain to a record (record.h);
+ * "due" is the refresh index, keys = 8-byte big-endian time + domain;
+ * "meta" holds the format number. All writes go through this module under
+ * one lock; readers never block writers (MVCC). MDB_MAP_FULL and
+ * MDB_READERS_FULL are reported as errors here, once, not in the callers.
+ */
+#ifndef MTASTS_CACHE_H
+#define MTASTS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define CACHE_FORMAT	1	/* layout of the databases, not of a record */
+#define CACHE_USED_WINDOW (30 * 86400) /* refresh policies used this recently */
+
+/* cache_open - open (creating if needed) the environment in dir. */
+int	cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz);
+
+/* cache_close - flush to disk; later writes block forever (call before exit). */
+void	cache_close(void);
+
+/* cache_sync - force the environment to disk. */
+void	cache_sync(void);
+
+/*
+ * cache_get - copy the record of domain into rec (free with record_free).
+ * Returns 1 found, 0 not found, -1 error (logged).
+ */
+int	cache_get(const char *domain, struct record *rec);
+
+/* cache_put - store rec for domain and update the refresh index. 0 or -1. */
+int	cache_put(const char *domain, const struct record *rec);
+
+/* cache_del - forget domain; returns 1 if it was there, 0 if not, -1 error. */
+int	cache_del(const char *domain);
+
+/* cache_del_all - forget everything; returns the count or -1. */
+long	cache_del_all(void);
+
+/*
+ * cache_walk - call fn for every record, in domain order, in one read
+ * transaction; fn returns 0 to go on, non-zero to stop. rec is only valid
+ * during the call. Returns the number visited, or -1.
+ */
+long	cache_walk(int (*fn)(const char *domain, const struct record *rec,
+	    void *arg), void *arg);
+
+/*
+ * cache_due - up to max domains whose refresh index time is <= now, earliest
+ * first, copied into a malloc'd array of malloc'd strings (*out, count
+ * returned). -1 on error.
+ */
+long	cache_due(int64_t now, size_t max, char ***out);
+
+/* cache_next_due - the earliest index time, or INT64_MAX when empty. */
+int64_t	cache_next_due(void);
+
+/* cache_due_time - when the refresh index should next look at rec. */
+int64_t	cache_due_time(const struct record *rec);
+
+#endif

@@ -1,2 +1,474 @@
-/* control.c - placeholder until the module lands */
-typedef int mtasts_placeholder_control;
+/*
+ * control.c - the control socket: one request line in, one JSON line out.
+ *
+ * SYNOPSIS
+ *	control_conn(fd)
+ *
+ * DESCRIPTION
+ *	Verbs: version, status, lookup DOMAIN, show DOMAIN, list, flush
+ *	DOMAIN|--all, refresh DOMAIN|--all. Each reply is one compact JSON
+ *	object with "ok"; errors carry "error". The connection stays open
+ *	for further requests. See mtasts-policyd(8) for the field names.
+ *
+ * DIAGNOSTICS
+ *	Unknown verbs and bad arguments get an error reply, never silence.
+ *	A line over CONTROL_LINE_MAX bytes gets an error and the connection
+ *	is closed.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cache.h"
+#include "control.h"
+#include "discover.h"
+#include "log.h"
+#include "lookup.h"
+#include "mx_match.h"
+#include "netstring.h"
+#include "policyd.h"
+#include "worker.h"
+
+#define MAX_ARGS	8
+
+/* iso_time - ISO 8601 UTC, or JSON null for 0. */
+static json_t *
+iso_time(int64_t t)
+{
+	struct tm tm;
+	time_t	tt = (time_t)t;
+	char	buf[32];
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* str_or_null - a JSON string, or null for NULL/empty. */
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+/* show_object - the SHOW-OBJECT of a cache entry. */
+static json_t *
+show_object(const char *domain, const struct record *rec, time_t now)
+{
+	json_t *o = json_object(), *mx = json_array();
+	size_t	i;
+
+	json_object_set_new(o, "domain", json_string(domain));
+	if (rec->state == RECORD_POLICY) {
+		json_object_set_new(o, "state", json_string("policy"));
+		json_object_set_new(o, "mode",
+		    json_string(sts_mode_name(rec->policy.mode)));
+		for (i = 0; i < rec->policy.nmx; i++)
+			json_array_append_new(mx, json_string(rec->policy.mx[i]));
+		json_object_set_new(o, "mx", mx);
+		json_object_set_new(o, "max_age",
+		    json_integer(rec->policy.max_age));
+		json_object_set_new(o, "id", json_string(rec->id));
+		json_object_set_new(o, "fetched_at", iso_time(rec->fetched_at));
+		json_object_set_new(o, "expires_at",
+		    iso_time(record_expires_at(rec)));
+		json_object_set_new(o, "expired",
+		    json_boolean(!lookup_valid(rec, now)));
+		json_object_set_new(o, "negative_until", json_null());
+	} else {
+		json_decref(mx);
+		json_object_set_new(o, "state", json_string("negative"));
+		json_object_set_new(o, "mode", json_null());
+		json_object_set_new(o, "mx", json_array());
+		json_object_set_new(o, "max_age", json_null());
+		json_object_set_new(o, "id", json_null());
+		json_object_set_new(o, "fetched_at", json_null());
+		json_object_set_new(o, "expires_at", json_null());
+		json_object_set_new(o, "expired",
+		    json_boolean(now >= rec->neg_until));
+		json_object_set_new(o, "negative_until",
+		    iso_time(rec->neg_until));
+	}
+	json_object_set_new(o, "txt_checked_at", iso_time(rec->txt_checked_at));
+	json_object_set_new(o, "last_used", iso_time(rec->last_used));
+	json_object_set_new(o, "last_error", str_or_null(rec->last_error));
+	json_object_set_new(o, "route", json_null());
+	return o;
+}
+
+/* reply_error - {"ok": false, "error": ...} */
+static json_t *
+reply_error(const char *fmt, const char *arg)
+{
+	json_t *o = json_object();
+	char	buf[300];
+
+	snprintf(buf, sizeof(buf), fmt, arg ? arg : "");
+	json_object_set_new(o, "ok", json_false());
+	json_object_set_new(o, "error", json_string(buf));
+	return o;
+}
+
+/* reply_ok - {"ok": true} to add fields to. */
+static json_t *
+reply_ok(void)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "ok", json_true());
+	return o;
+}
+
+/* domain_arg - normalise a domain argument; 0 or -1. */
+static int
+domain_arg(const char *arg, char *out, size_t outsz)
+{
+	return host_normalize(arg, strlen(arg), out, outsz);
+}
+
+struct counts {
+	unsigned long enforce, testing, none, negative, expired;
+};
+
+/* count_one - cache_walk callback for status. */
+static int
+count_one(const char *domain, const struct record *rec, void *arg)
+{
+	struct counts *c = arg;
+	time_t	now = time(NULL);
+
+	(void)domain;
+	if (rec->state == RECORD_NEGATIVE)
+		c->negative++;
+	else if (!lookup_valid(rec, now))
+		c->expired++;
+	else if (rec->policy.mode == STS_MODE_ENFORCE)
+		c->enforce++;
+	else if (rec->policy.mode == STS_MODE_TESTING)
+		c->testing++;
+	else
+		c->none++;
+	return 0;
+}
+
+/* do_status - the status verb. */
+static json_t *
+do_status(void)
+{
+	json_t *o = reply_ok(), *c = json_object(), *s = json_object();
+	struct counts n;
+
+	memset(&n, 0, sizeof(n));
+	cache_walk(count_one, &n);
+	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(o, "protocol", json_integer(CONTROL_PROTOCOL));
+	json_object_set_new(o, "uptime",
+	    json_integer(time(NULL) - policyd_started));
+	json_object_set_new(c, "enforce", json_integer((json_int_t)n.enforce));
+	json_object_set_new(c, "testing", json_integer((json_int_t)n.testing));
+	json_object_set_new(c, "none", json_integer((json_int_t)n.none));
+	json_object_set_new(c, "negative", json_integer((json_int_t)n.negative));
+	json_object_set_new(c, "expired", json_integer((json_int_t)n.expired));
+	json_object_set_new(o, "counts", c);
+#define STAT(name) json_object_set_new(s, #name, \
+	json_integer((json_int_t)atomic_load(&policyd_stats.name)))
+	STAT(lookups);
+	STAT(hits);
+	STAT(misses);
+	STAT(discoveries);
+	STAT(fetches);
+	STAT(fetch_failures);
+#undef STAT
+	json_object_set_new(s, "pending_jobs",
+	    json_integer((json_int_t)worker_pending()));
+	json_object_set_new(o, "stats", s);
+	json_object_set_new(o, "holds", json_integer(0));
+	return o;
+}
+
+/* do_lookup - what the socketmap answers now. */
+static json_t *
+do_lookup(const char *arg)
+{
+	struct lookup lk;
+	char	ans[NETSTRING_REPLY_MAX];
+	json_t *o;
+
+	lookup_run(arg, strlen(arg), &lk);
+	lookup_answer(&lk, MAP_STS, ans, sizeof(ans));
+	o = reply_ok();
+	json_object_set_new(o, "domain",
+	    json_string(lk.valid_key ? lk.domain : arg));
+	json_object_set_new(o, "answer", json_string(ans));
+	json_object_set_new(o, "policy", lk.have && lk.rec.state ==
+	    RECORD_POLICY ? show_object(lk.domain, &lk.rec, time(NULL)) :
+	    json_null());
+	lookup_free(&lk);
+	return o;
+}
+
+/* do_show - one cache entry. */
+static json_t *
+do_show(const char *arg)
+{
+	struct record rec;
+	char	d[256];
+	json_t *o, *s;
+	int	r;
+
+	if (domain_arg(arg, d, sizeof(d)) != 0)
+		return reply_error("not a domain name: %s", arg);
+	if ((r = cache_get(d, &rec)) < 0)
+		return reply_error("cache read failed%s", NULL);
+	if (r == 0)
+		return reply_error("not cached: %s", d);
+	o = reply_ok();
+	s = show_object(d, &rec, time(NULL));
+	json_object_update(o, s);
+	json_decref(s);
+	record_free(&rec);
+	return o;
+}
+
+/* list_one - cache_walk callback for list. */
+static int
+list_one(const char *domain, const struct record *rec, void *arg)
+{
+	json_array_append_new(arg, show_object(domain, rec, time(NULL)));
+	return 0;
+}
+
+/* do_list - every cache entry. */
+static json_t *
+do_list(void)
+{
+	json_t *o = reply_ok(), *a = json_array();
+
+	if (cache_walk(list_one, a) < 0) {
+		json_decref(a);
+		json_decref(o);
+		return reply_error("cache read failed%s", NULL);
+	}
+	json_object_set_new(o, "domains", a);
+	return o;
+}
+
+/* do_flush - forget one or all entries. */
+static json_t *
+do_flush(const char *arg)
+{
+	char	d[256];
+	long	n;
+	json_t *o;
+
+	if (strcmp(arg, "--all") == 0) {
+		n = cache_del_all();
+	} else {
+		if (domain_arg(arg, d, sizeof(d)) != 0)
+			return reply_error("not a domain name: %s", arg);
+		n = cache_del(d);
+		if (n == 0)
+			return reply_error("not cached: %s", d);
+	}
+	if (n < 0)
+		return reply_error("cache write failed%s", NULL);
+	log_info("domain=%s flushed by control request (%ld entries)", arg, n);
+	o = reply_ok();
+	json_object_set_new(o, "flushed", json_integer(n));
+	return o;
+}
+
+/* queue_one - cache_walk callback for refresh --all. */
+static int
+queue_one(const char *domain, const struct record *rec, void *arg)
+{
+	if (rec->state == RECORD_POLICY && worker_queue(domain, 1) == 0)
+		(*(long *)arg)++;
+	return 0;
+}
+
+/* do_refresh - fetch again now. */
+static json_t *
+do_refresh(const char *arg)
+{
+	struct discover_result res;
+	struct record rec;
+	struct config *cfg;
+	char	d[256];
+	long	wait, n = 0;
+	json_t *o;
+	int	r;
+
+	if (strcmp(arg, "--all") == 0) {
+		cache_walk(queue_one, &n);
+		o = reply_ok();
+		json_object_set_new(o, "queued", json_integer(n));
+		return o;
+	}
+	if (domain_arg(arg, d, sizeof(d)) != 0)
+		return reply_error("not a domain name: %s", arg);
+	cfg = policyd_config_get();
+	wait = (long)(cfg->fetch_timeout + cfg->lookup_wait) * 1000;
+	policyd_config_put(cfg);
+	r = worker_wait(d, 1, wait, &res);
+	if (r < 0)
+		return reply_error("cannot queue a refresh of %s", d);
+	o = reply_ok();
+	json_object_set_new(o, "domain", json_string(d));
+	if (r == 0) {
+		json_object_set_new(o, "result", json_string("pending"));
+		json_object_set_new(o, "error", json_string("still running"));
+	} else {
+		json_object_set_new(o, "result",
+		    json_string(discover_result_name(res.kind)));
+		json_object_set_new(o, "error", str_or_null(res.why));
+	}
+	if (cache_get(d, &rec) == 1) {
+		json_object_set_new(o, "policy", rec.state == RECORD_POLICY ?
+		    show_object(d, &rec, time(NULL)) : json_null());
+		record_free(&rec);
+	} else
+		json_object_set_new(o, "policy", json_null());
+	return o;
+}
+
+/* control_request - dispatch one request line. */
+static json_t *
+control_request(char *line)
+{
+	char   *argv[MAX_ARGS], *p, *save = NULL;
+	int	argc = 0;
+	json_t *o;
+
+	for (p = strtok_r(line, " \t", &save); p != NULL && argc < MAX_ARGS;
+	    p = strtok_r(NULL, " \t", &save))
+		argv[argc++] = p;
+	if (argc == 0)
+		return reply_error("empty request%s", NULL);
+#define NEED(n) do { if (argc != (n)) return reply_error( \
+	"usage: %s", usage); } while (0)
+	if (strcmp(argv[0], "version") == 0) {
+		o = reply_ok();
+		json_object_set_new(o, "protocol",
+		    json_integer(CONTROL_PROTOCOL));
+		json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
+		return o;
+	}
+	if (strcmp(argv[0], "status") == 0) {
+		const char *usage = "status";
+
+		NEED(1);
+		return do_status();
+	}
+	if (strcmp(argv[0], "list") == 0) {
+		const char *usage = "list";
+
+		NEED(1);
+		return do_list();
+	}
+	if (strcmp(argv[0], "lookup") == 0) {
+		const char *usage = "lookup DOMAIN";
+
+		NEED(2);
+		return do_lookup(argv[1]);
+	}
+	if (strcmp(argv[0], "show") == 0) {
+		const char *usage = "show DOMAIN";
+
+		NEED(2);
+		return do_show(argv[1]);
+	}
+	if (strcmp(argv[0], "flush") == 0) {
+		const char *usage = "flush DOMAIN|--all";
+
+		NEED(2);
+		return do_flush(argv[1]);
+	}
+	if (strcmp(argv[0], "refresh") == 0) {
+		const char *usage = "refresh DOMAIN|--all";
+
+		NEED(2);
+		return do_refresh(argv[1]);
+	}
+#undef NEED
+	return reply_error("unknown command \"%s\"", argv[0]);
+}
+
+/* send_json - write one reply line. */
+static int
+send_json(int fd, json_t *o)
+{
+	char   *s = json_dumps(o, JSON_COMPACT);
+	size_t	n, off = 0;
+	ssize_t	w;
+	int	ret = -1;
+
+	json_decref(o);
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	s[n] = '\0';
+	while (off < n) {
+		if ((w = write(fd, s + off, n - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	while ((w = write(fd, "\n", 1)) < 0 && errno == EINTR)
+		;
+	ret = w == 1 ? 0 : -1;
+out:
+	free(s);
+	return ret;
+}
+
+/* control_conn - serve one connection. */
+void
+control_conn(int fd)
+{
+	struct timeval tv = { CONTROL_IDLE, 0 };
+	char	buf[CONTROL_LINE_MAX + 1], *nl;
+	size_t	len = 0;
+	ssize_t	r;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		while ((nl = memchr(buf, '\n', len)) != NULL) {
+			size_t	linelen = (size_t)(nl - buf);
+
+			*nl = '\0';
+			if (linelen > 0 && buf[linelen - 1] == '\r')
+				buf[linelen - 1] = '\0';
+			if (send_json(fd, control_request(buf)) != 0)
+				return;
+			memmove(buf, nl + 1, len - linelen - 1);
+			len -= linelen + 1;
+		}
+		if (len >= CONTROL_LINE_MAX) {
+			send_json(fd, reply_error("request line longer than "
+			    "%s bytes", "1024"));
+			return;
+		}
+		if ((r = read(fd, buf + len, CONTROL_LINE_MAX - len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (r == 0)
+			return;
+		len += (size_t)r;
+	}
+}

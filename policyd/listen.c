@@ -1,2 +1,330 @@
-/* listen.c - placeholder until the module lands */
-typedef int mtasts_placeholder_listen;
+/*
+ * listen.c - listening sockets and the thread-per-connection front end.
+ *
+ * SYNOPSIS
+ *	listen_open(), listen_serve(), listen_close_all()
+ *
+ * DESCRIPTION
+ *	Postfix keeps one socketmap connection per smtp process and reuses it,
+ *	so connections are few and long-lived: a thread per connection with
+ *	blocking I/O is the simplest correct front end, and the benchmark
+ *	(tests/bench) shows it within reach of a bare echo server. The number
+ *	of connections is capped; past the cap new ones are closed at once.
+ *
+ *	A unix socket path that exists is probed first: if a daemon answers
+ *	there, we refuse to start (and leave its socket alone); if nothing
+ *	answers, the file is stale and replaced.
+ *
+ * DIAGNOSTICS
+ *	Bind errors name the socket and the reason; accept errors are logged
+ *	and retried after a pause.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+
+#define LISTEN_MAX	16
+#define CONN_STACK	(256 * 1024)
+
+struct listener {
+	int	fd;
+	char   *path;		/* unix socket file we created */
+	void	(*conn)(int);
+	const char *what;
+};
+
+static struct listener listeners[LISTEN_MAX];
+static int nlisteners;
+static atomic_int nconn;
+
+/* open_unix - bind a unix stream socket at path. */
+static int
+open_unix(const char *path, unsigned int mode, const char *group, char *err,
+    size_t errsz)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	struct group *gr;
+	int	fd = -1, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errsz, "%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errsz, "%s: exists and is not a socket",
+			    path);
+			return -1;
+		}
+		if ((probe = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+			snprintf(err, errsz, "socket: %s", strerror(errno));
+			return -1;
+		}
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(probe);
+			snprintf(err, errsz, "%s: another daemon is listening "
+			    "there; stop it first", path);
+			return -1;
+		}
+		close(probe);
+		if (unlink(path) != 0) {
+			snprintf(err, errsz, "%s: cannot remove stale socket: "
+			    "%s", path, strerror(errno));
+			return -1;
+		}
+		log_info("removed stale socket %s", path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+		snprintf(err, errsz, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(err, errsz, "bind %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (chmod(path, mode) != 0) {
+		snprintf(err, errsz, "chmod %s: %s", path, strerror(errno));
+		goto fail_unlink;
+	}
+	if (group != NULL && *group != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errsz, "socket_group %s: no such group",
+			    group);
+			goto fail_unlink;
+		}
+		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+			snprintf(err, errsz, "chown %s: %s", path,
+			    strerror(errno));
+			goto fail_unlink;
+		}
+	}
+	if (listen(fd, 128) != 0) {
+		snprintf(err, errsz, "listen %s: %s", path, strerror(errno));
+		goto fail_unlink;
+	}
+	return fd;
+fail_unlink:
+	unlink(path);
+fail:
+	close(fd);
+	return -1;
+}
+
+/* open_inet - bind a TCP socket at "HOST:PORT" ("[v6]:PORT" too). */
+static int
+open_inet(const char *hostport, char *err, size_t errsz)
+{
+	struct addrinfo hints, *res = NULL;
+	char	host[256], *port;
+	int	fd = -1, on = 1, rc;
+
+	snprintf(host, sizeof(host), "%s", hostport);
+	if ((port = strrchr(host, ':')) == NULL) {
+		snprintf(err, errsz, "inet:%s: missing :PORT", hostport);
+		return -1;
+	}
+	*port++ = '\0';
+	if (host[0] == '[') {
+		size_t	n = strlen(host);
+
+		if (n < 2 || host[n - 1] != ']') {
+			snprintf(err, errsz, "inet:%s: bad address", hostport);
+			return -1;
+		}
+		host[n - 1] = '\0';
+		memmove(host, host + 1, n - 1);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res)) != 0) {
+		snprintf(err, errsz, "inet:%s: %s", hostport, gai_strerror(rc));
+		return -1;
+	}
+	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) < 0) {
+		snprintf(err, errsz, "socket: %s", strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		snprintf(err, errsz, "bind inet:%s: %s", hostport,
+		    errno == EADDRINUSE ? "address in use (another daemon?)" :
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	if (listen(fd, 128) != 0) {
+		snprintf(err, errsz, "listen inet:%s: %s", hostport,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+out:
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* listen_open - see listen.h. */
+int
+listen_open(const char *spec, unsigned int mode, const char *group, char *err,
+    size_t errsz)
+{
+	const char *path = NULL;
+	int	fd;
+
+	if (nlisteners >= LISTEN_MAX) {
+		snprintf(err, errsz, "too many listeners (max %d)", LISTEN_MAX);
+		return -1;
+	}
+	if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (spec[0] == '/')
+		path = spec;
+	if (path != NULL)
+		fd = open_unix(path, mode, group, err, errsz);
+	else if (strncmp(spec, "inet:", 5) == 0)
+		fd = open_inet(spec + 5, err, errsz);
+	else {
+		snprintf(err, errsz, "%s: expected unix:PATH or inet:HOST:PORT",
+		    spec);
+		return -1;
+	}
+	if (fd < 0)
+		return -1;
+	listeners[nlisteners].fd = fd;
+	listeners[nlisteners].path = path ? strdup(path) : NULL;
+	nlisteners++;
+	return fd;
+}
+
+struct conn_arg {
+	int	fd;
+	void	(*conn)(int);
+};
+
+/* conn_main - one connection's thread. */
+static void *
+conn_main(void *arg)
+{
+	struct conn_arg ca = *(struct conn_arg *)arg;
+
+	free(arg);
+	ca.conn(ca.fd);
+	close(ca.fd);
+	atomic_fetch_sub(&nconn, 1);
+	return NULL;
+}
+
+/* accept_main - the accept loop of one listener. */
+static void *
+accept_main(void *arg)
+{
+	struct listener *l = arg;
+	struct conn_arg *ca;
+	pthread_attr_t attr;
+	pthread_t t;
+	int	fd, rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, CONN_STACK);
+	for (;;) {
+		if ((fd = accept(l->fd, NULL, NULL)) < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EBADF || errno == EINVAL)
+				break;		/* closed at shutdown */
+			log_warn("%s: accept", l->what);
+			sleep(1);
+			continue;
+		}
+		if (atomic_fetch_add(&nconn, 1) >= LISTEN_MAX_CONN) {
+			atomic_fetch_sub(&nconn, 1);
+			log_warnx("%s: %d connections open; refusing another",
+			    l->what, LISTEN_MAX_CONN);
+			close(fd);
+			continue;
+		}
+		if ((ca = malloc(sizeof(*ca))) == NULL) {
+			close(fd);
+			atomic_fetch_sub(&nconn, 1);
+			continue;
+		}
+		ca->fd = fd;
+		ca->conn = l->conn;
+		if ((rc = pthread_create(&t, &attr, conn_main, ca)) != 0) {
+			errno = rc;
+			log_warn("%s: connection thread", l->what);
+			free(ca);
+			close(fd);
+			atomic_fetch_sub(&nconn, 1);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+/* listen_serve - start the accept thread of fd. */
+int
+listen_serve(int fd, void (*conn)(int), const char *what)
+{
+	pthread_t t;
+	int	i, rc;
+
+	for (i = 0; i < nlisteners; i++)
+		if (listeners[i].fd == fd)
+			break;
+	if (i == nlisteners)
+		return -1;
+	listeners[i].conn = conn;
+	listeners[i].what = what;
+	if ((rc = pthread_create(&t, NULL, accept_main, &listeners[i])) != 0) {
+		errno = rc;
+		log_warn("%s: accept thread", what);
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+/* listen_close_all - stop accepting; remove our socket files. */
+void
+listen_close_all(void)
+{
+	int	i;
+
+	for (i = 0; i < nlisteners; i++) {
+		shutdown(listeners[i].fd, SHUT_RDWR);
+		close(listeners[i].fd);
+		if (listeners[i].path != NULL) {
+			if (unlink(listeners[i].path) != 0 && errno != ENOENT)
+				log_warn("unlink %s", listeners[i].path);
+			free(listeners[i].path);
+			listeners[i].path = NULL;
+		}
+	}
+	nlisteners = 0;
+}

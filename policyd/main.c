@@ -1,8 +1,412 @@
-/* main.c - placeholder until the daemon lands */
+/*
+ * main.c - mtasts-policyd: start-up, signals, privileges, reload.
+ *
+ * SYNOPSIS
+ *	mtasts-policyd [-f] [-t] [-V] [-c FILE]
+ *
+ * DESCRIPTION
+ *	Order of start-up: read and check the configuration (nothing is
+ *	started when it is broken), bind every socket (so a second daemon,
+ *	or a busy port, fails here), detach unless -f, write the pid file,
+ *	drop to user/group, open the cache, start the resolver, the worker
+ *	pool, the scheduler and the listeners, then tell the parent we are
+ *	up. A daemonising parent exits 0 only then, so init systems see
+ *	start-up errors.
+ *
+ *	The main thread then only waits for signals: SIGHUP reloads the
+ *	configuration (a new one is built fully, then swapped; a broken one
+ *	leaves the old running), SIGTERM and SIGINT stop: listeners close,
+ *	the pending "last used" batch is written and the cache synced, all
+ *	within a moment; discoveries in flight are abandoned.
+ *
+ * DIAGNOSTICS
+ *	Errors before the daemon is up go to stderr (and syslog) and exit 1.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "control.h"
+#include "fetch.h"
+#include "listen.h"
+#include "log.h"
+#include "policyd.h"
+#include "refresh.h"
+#include "resolver.h"
+#include "socketmap.h"
+#include "worker.h"
+
+struct policyd_stats policyd_stats;
+time_t	policyd_started;
+atomic_int policyd_stopping;
+
+struct cfgref {
+	struct config *cfg;
+	int	refs;
+};
+
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cfgref *current;
+static const char *progname = "mtasts-policyd";
+
+/* policyd_config_get - a counted reference to the current config. */
+struct config *
+policyd_config_get(void)
 {
-	fprintf(stderr, "mtasts-policyd: not built yet\n");
+	struct config *cfg;
+
+	pthread_mutex_lock(&cfg_lock);
+	current->refs++;
+	cfg = current->cfg;
+	pthread_mutex_unlock(&cfg_lock);
+	return cfg;
+}
+
+/*
+ * policyd_config_put - give a reference back. Superseded configs are
+ * kept (a reload is rare and a config is small), so a reference taken
+ * before a reload stays good; only the count of the current one matters.
+ */
+void
+policyd_config_put(struct config *cfg)
+{
+	pthread_mutex_lock(&cfg_lock);
+	if (current->cfg == cfg)
+		current->refs--;
+	pthread_mutex_unlock(&cfg_lock);
+}
+
+/* policyd_config_set - make cfg current. */
+void
+policyd_config_set(struct config *cfg)
+{
+	struct cfgref *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("config");
+	r->cfg = cfg;
+	r->refs = 1;
+	pthread_mutex_lock(&cfg_lock);
+	current = r;		/* the old one stays allocated: see above */
+	pthread_mutex_unlock(&cfg_lock);
+}
+
+/* usage - print the synopsis and exit 2. */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-f] [-t] [-V] [-c FILE]\n", progname);
+	exit(2);
+}
+
+/* same_str - NULL-safe string equality. */
+static int
+same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* same_list - equal string lists. */
+static int
+same_list(const struct strlist *a, const struct strlist *b)
+{
+	size_t	i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
 	return 1;
+}
+
+/* reload - SIGHUP: read the file again; keep the old config on error. */
+static void
+reload(const char *path)
+{
+	struct config *old = policyd_config_get(), *cfg;
+	char	err[512];
+	int	defaults = 0;
+
+	cfg = config_load(path, &defaults, err, sizeof(err));
+	if (cfg == NULL) {
+		log_warnx("reload failed: %s; the running configuration is "
+		    "kept", err);
+		policyd_config_put(old);
+		return;
+	}
+	if (!same_list(&old->socketmap_listen, &cfg->socketmap_listen) ||
+	    !same_str(old->control_socket, cfg->control_socket) ||
+	    !same_str(old->cache_dir, cfg->cache_dir) ||
+	    !same_str(old->user, cfg->user) ||
+	    !same_str(old->group, cfg->group) ||
+	    !same_list(&old->dns_forwarder, &cfg->dns_forwarder) ||
+	    old->dnssec != cfg->dnssec || old->cache_max_size !=
+	    cfg->cache_max_size)
+		log_warnx("reload: sockets, cache_dir, cache_max_size, "
+		    "user, group, dns_forwarder and dnssec change only at "
+		    "restart; the other keys apply now");
+	policyd_config_put(old);
+	policyd_config_set(cfg);
+	log_set_level(cfg->log_level);
+	log_info("configuration reloaded from %s", path ? path :
+	    CONFIG_DEFAULT_PATH);
+}
+
+/* write_pidfile - write our pid; 0 or -1 (logged). */
+static int
+write_pidfile(const char *path)
+{
+	char	buf[32];
+	int	fd, n;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0) {
+		log_warn("pid file %s", path);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		log_warn("pid file %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* drop_privileges - become cfg->user / cfg->group. */
+static void
+drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw = NULL;
+	struct group *gr;
+	gid_t	gid;
+
+	if (cfg->user == NULL || *cfg->user == '\0') {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user (and group) in "
+			    "the configuration");
+		return;
+	}
+	if ((pw = getpwnam(cfg->user)) == NULL)
+		fatalx("user %s: no such user", cfg->user);
+	gid = pw->pw_gid;
+	if (cfg->group != NULL && *cfg->group != '\0') {
+		if ((gr = getgrnam(cfg->group)) == NULL)
+			fatalx("group %s: no such group", cfg->group);
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		fatal("cannot drop privileges to %s", cfg->user);
+	if (setuid(0) == 0)
+		fatalx("still root after dropping privileges");
+	log_info("running as user %s", cfg->user);
+}
+
+/* daemonize - detach; the parent waits for "ready" on a pipe. */
+static int
+daemonize(void)
+{
+	int	p[2], devnull;
+	pid_t	pid;
+	char	c;
+
+	if (pipe(p) != 0)
+		fatal("pipe");
+	if ((pid = fork()) < 0)
+		fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		/* Exit as the child says; EOF means it died starting up. */
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(c == 'R' ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		fatal("setsid");
+	if (chdir("/") != 0)
+		fatal("chdir /");
+	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	return p[1];
+}
+
+/* open_sockets - bind every listener before anything else starts. */
+static void
+open_sockets(const struct config *cfg, int *fds, size_t *nfds, int *ctlfd)
+{
+	char	err[512];
+	size_t	i;
+	int	fd;
+
+	*nfds = 0;
+	for (i = 0; i < cfg->socketmap_listen.n; i++) {
+		fd = listen_open(cfg->socketmap_listen.v[i], cfg->socket_mode,
+		    cfg->socket_group, err, sizeof(err));
+		if (fd < 0) {
+			listen_close_all();
+			fatalx("socketmap_listen: %s", err);
+		}
+		fds[(*nfds)++] = fd;
+	}
+	*ctlfd = listen_open(cfg->control_socket, cfg->socket_mode,
+	    cfg->socket_group, err, sizeof(err));
+	if (*ctlfd < 0) {
+		listen_close_all();
+		fatalx("control_socket: %s", err);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config *cfg;
+	const char *path = NULL;
+	char	err[512];
+	sigset_t sigs;
+	int	ch, foreground = 0, test = 0, defaults = 0, sig;
+	int	fds[32], ctlfd, ready = -1;
+	size_t	nfds, i;
+
+	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("%s %s\n", progname, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if ((cfg = config_load(path, &defaults, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		return 1;
+	}
+	if (cfg->socketmap_listen.n > sizeof(fds) / sizeof(fds[0])) {
+		fprintf(stderr, "%s: too many socketmap_listen entries\n",
+		    progname);
+		return 1;
+	}
+	if (test) {
+		printf("%s: configuration %s OK\n", progname, defaults ?
+		    "(built-in defaults)" : cfg->path ? cfg->path : "");
+		config_free(cfg);
+		return 0;
+	}
+	log_init(progname, cfg->syslog_facility, foreground);
+	log_set_level(cfg->log_level);
+	if (defaults)
+		log_info("no %s: using the built-in defaults",
+		    CONFIG_DEFAULT_PATH);
+	policyd_config_set(cfg);
+
+	/* Every thread inherits this mask; only sigwait() below sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	open_sockets(cfg, fds, &nfds, &ctlfd);
+	if (!foreground)
+		ready = daemonize();
+	if (cfg->pid_file != NULL && *cfg->pid_file != '\0' &&
+	    write_pidfile(cfg->pid_file) != 0) {
+		listen_close_all();
+		exit(1);
+	}
+	drop_privileges(cfg);
+	if (cache_open(cfg->cache_dir, cfg->cache_max_size, err,
+	    sizeof(err)) != 0) {
+		listen_close_all();
+		fatalx("%s", err);
+	}
+	if (fetch_global_init() != 0) {
+		listen_close_all();
+		fatalx("libcurl initialisation failed");
+	}
+	if (resolver_init(cfg, err, sizeof(err)) != 0) {
+		listen_close_all();
+		fatalx("resolver: %s", err);
+	}
+	policyd_started = time(NULL);
+	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0) {
+		listen_close_all();
+		fatalx("cannot start threads");
+	}
+	for (i = 0; i < nfds; i++)
+		if (listen_serve(fds[i], socketmap_conn, "socketmap") != 0)
+			fatalx("cannot start the socketmap listener");
+	if (listen_serve(ctlfd, control_conn, "control") != 0)
+		fatalx("cannot start the control listener");
+	log_info("started: version %s, cache %s, %zu socketmap listener(s), "
+	    "control %s", PACKAGE_VERSION, cfg->cache_dir, nfds,
+	    cfg->control_socket);
+	if (ready >= 0) {
+		int	devnull;
+
+		if (write(ready, "R", 1) != 1)
+			log_warn("start-up pipe");
+		close(ready);
+		if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(devnull, STDERR_FILENO);
+			close(devnull);
+		}
+	}
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(path);
+			continue;
+		}
+		break;
+	}
+	log_info("stopping on signal %d", sig);
+	atomic_store(&policyd_stopping, 1);
+	listen_close_all();
+	worker_stop();
+	refresh_stop();
+	cache_close();
+	cfg = policyd_config_get();
+	if (cfg->pid_file != NULL && *cfg->pid_file != '\0')
+		unlink(cfg->pid_file);
+	log_info("stopped");
+	closelog();
+	_exit(0);
 }

@@ -1,0 +1,49 @@
+/*
+ * lookup.h - what a socketmap or control lookup answers (DESIGN §4).
+ */
+#ifndef MTASTS_LOOKUP_H
+#define MTASTS_LOOKUP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "record.h"
+
+enum lookup_map {
+	MAP_STS,		/* plain Postfix / Sendmail TLS policy */
+	MAP_STS_TLSRPT		/* plus the Postfix >= 3.10 TLSRPT attributes */
+};
+
+struct lookup {
+	char	domain[256];	/* normalised key */
+	int	valid_key;	/* 0: answered NOTFOUND without a look */
+	int	have;		/* rec holds the cache entry */
+	struct record rec;
+	int	applies;	/* rec is a policy that applies now */
+	int	require_sni;	/* append servername=hostname */
+};
+
+/*
+ * lookup_run - answer for key: normalise, read the cache, start or wait
+ * for discovery as DESIGN §4 says. Fills lk (free with lookup_free).
+ */
+void	lookup_run(const char *key, size_t keylen, struct lookup *lk);
+void	lookup_free(struct lookup *lk);
+
+/*
+ * lookup_answer - write the socketmap reply text for lk and map into out
+ * (size outsz, NUL-terminated); returns its length.
+ */
+size_t	lookup_answer(const struct lookup *lk, enum lookup_map map, char *out,
+	    size_t outsz);
+
+/* lookup_valid - is rec a fetched policy (any mode) not yet expired (C2)? */
+int	lookup_valid(const struct record *rec, time_t now);
+
+/*
+ * lookup_enforced - does a valid rec make the socketmap answer "secure"
+ * (enforce, or testing with strict_testing; E1)?
+ */
+int	lookup_enforced(const struct record *rec, int strict_testing);
+
+#endif
