@@ -32,6 +32,10 @@ int	log_facility_parse(const char *name);
 /* log_level_parse - "err", "warning", "notice", "info", "debug"; -1 if unknown. */
 int	log_level_parse(const char *name);
 
+/* log_facility_name, log_level_name - the inverse of the above; NULL if unknown. */
+const char *log_facility_name(int facility);
+const char *log_level_name(int level);
+
 /* log_warn appends ": strerror(errno)"; log_warnx does not. */
 void	log_warn(const char *fmt, ...) LOGFMT(1, 2);
 void	log_warnx(const char *fmt, ...) LOGFMT(1, 2);
