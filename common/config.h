@@ -12,6 +12,8 @@
 #define SYSCONFDIR "/usr/local/etc"
 #endif
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/mtasts/mtasts.conf"
+#define CONFIG_LINE_MAX		4096		/* longer lines are an error */
+#define CONFIG_FILE_MAX		(1024 * 1024)	/* larger files are an error */
 
 /* A list value: every word of every occurrence of a "may repeat" key. */
 struct strlist {
@@ -113,6 +115,23 @@ void	config_free(struct config *cfg);
 
 /* config_dump - write every key = value (effective values) to a FILE *. */
 void	config_dump(const struct config *cfg, void *fp);
+
+/*
+ * config_internal_host - 1 when the address (family AF_INET or AF_INET6, addr
+ * a struct in_addr or in6_addr) lies in internal_hosts, else 0. An IPv4-mapped
+ * IPv6 address (::ffff:a.b.c.d) also matches the IPv4 networks.
+ */
+int	config_internal_host(const struct config *cfg, int family,
+	    const void *addr);
+
+/*
+ * config_argv_expand - a NULL-terminated argv from one command template
+ * (a release_command entry), with every "{queue_id}" replaced by queue_id,
+ * which must match [A-Za-z0-9]+ (else NULL, errno EINVAL). Returns NULL with
+ * errno ENOMEM when out of memory. Free with config_argv_free.
+ */
+char  **config_argv_expand(const struct strlist *tmpl, const char *queue_id);
+void	config_argv_free(char **argv);
 
 /* parse_duration - "30", "30s", "5m", "4h", "1d" into seconds; -1 on error. */
 long long parse_duration(const char *s);
