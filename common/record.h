@@ -36,7 +36,9 @@ struct record {
 
 /*
  * record_encode - serialise rec into a malloc'd buffer (*out, *outlen).
- * Returns 0, or -1 on ENOMEM.
+ * Returns 0, or -1 with errno ENOMEM, or EINVAL for a record that
+ * record_decode would refuse (unknown state or mode, bad id, max_age
+ * above STS_MAX_AGE_CAP).
  */
 int	record_encode(const struct record *rec, unsigned char **out,
 	    size_t *outlen);
@@ -57,7 +59,10 @@ enum record_decode_result record_decode(const unsigned char *buf, size_t len,
 /* record_free - release what record_decode allocated; rec may be zeroed. */
 void	record_free(struct record *rec);
 
-/* record_expires_at - fetched_at + max_age (C2: valid while now <= this). */
+/*
+ * record_expires_at - fetched_at + max_age (C2: valid while now <= this),
+ * saturating at INT64_MAX; for a RECORD_NEGATIVE record, neg_until.
+ */
 int64_t	record_expires_at(const struct record *rec);
 
 #endif
