@@ -103,7 +103,7 @@ struct config_key {
 	const char *name;
 	enum config_type type;
 	const char *def;	/* default in file syntax; "\n" separates occurrences */
-	long long min, max;	/* numbers: bounds; strings: length bounds */
+	long long min, max;	/* numbers: bounds; text: max is the length limit */
 	size_t	off;		/* offsetof(struct config, field) */
 	unsigned int flags;
 	config_check_fn *check;	/* words of CT_LIST, CT_STRING values */
@@ -155,7 +155,7 @@ static const struct config_key config_keys[] = {
 	    OFF(log_level), 0, NULL, config_level_parse, config_level_name },
 	{ "lookup_wait", CT_DURATION, "5s", 0, 60,
 	    OFF(lookup_wait), 0, NULL, NULL, NULL },
-	{ "milter_socket", CT_STRING, "unix:/var/run/mtasts/milter.sock", 1,
+	{ "milter_socket", CT_STRING, "unix:/var/run/mtasts/milter.sock", 0,
 	    PATHLEN, OFF(milter_socket), CK_NOEMPTY, config_check_milter,
 	    NULL, NULL },
 	{ "milter_wait", CT_DURATION, "2s", 0, 60,
@@ -171,7 +171,7 @@ static const struct config_key config_keys[] = {
 	    OFF(pid_file), 0, NULL, NULL, NULL },
 	{ "policy_https_port", CT_UINT, "443", 1, 65535,
 	    OFF(policy_https_port), 0, NULL, NULL, NULL },
-	{ "probe_helo", CT_HOST, NULL, 1, HOSTNAME_MAX,
+	{ "probe_helo", CT_HOST, NULL, 0, HOSTNAME_MAX,
 	    OFF(probe_helo), CK_HOSTNAME | CK_NOEMPTY, NULL, NULL, NULL },
 	{ "release_command", CT_ARGVLIST,
 	    "/usr/sbin/postsuper -H {queue_id}\n"
@@ -717,6 +717,279 @@ config_no_ctl(const char *s)
 	return 0;
 }
 
+/* config_set_text - CT_STRING, CT_WORD, CT_HOST, CT_MAILBOX, CT_PATH. */
+static int
+config_set_text(struct config *cfg, const struct config_key *k,
+    const char *value, char *why, size_t whysz)
+{
+	size_t	len = strlen(value);
+	char   *copy = NULL, **sp, *at;
+	int	rc = -1;
+
+	if ((long long)len > k->max) {
+		snprintf(why, whysz, "value longer than %lld bytes", k->max);
+		goto out;
+	}
+	if ((copy = strdup(value)) == NULL) {
+		snprintf(why, whysz, "out of memory");
+		goto out;
+	}
+	if (len == 0)
+		goto store;
+	if (k->type == CT_WORD && strpbrk(copy, " \t,:") != NULL) {
+		snprintf(why, whysz, "\"%s\": expected a single name", value);
+		goto out;
+	}
+	if (k->type == CT_HOST && !config_valid_hostname(copy)) {
+		snprintf(why, whysz, "\"%s\": not a host name", value);
+		goto out;
+	}
+	if (k->type == CT_MAILBOX && (strpbrk(copy, " \t<>") != NULL ||
+	    (at = strrchr(copy, '@')) == NULL || at == copy ||
+	    !config_valid_hostname(at + 1))) {
+		snprintf(why, whysz, "\"%s\": expected an address local@domain",
+		    value);
+		goto out;
+	}
+	if (k->type == CT_PATH && copy[0] != '/') {
+		snprintf(why, whysz, "\"%s\": not an absolute path", value);
+		goto out;
+	}
+	if (k->check != NULL && k->check(copy, why, whysz) != 0)
+		goto out;
+store:
+	sp = FIELD(cfg, k, char *);
+	free(*sp);
+	*sp = copy;
+	copy = NULL;
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* config_set_scalar - CT_BOOL, CT_DURATION, CT_SIZE, CT_UINT, CT_MODE, CT_ENUM. */
+static int
+config_set_scalar(struct config *cfg, const struct config_key *k,
+    const char *value, char *why, size_t whysz)
+{
+	char	lo[32], hi[32];
+	size_t	len = strlen(value);
+	long long v = -1;
+
+	switch (k->type) {
+	case CT_BOOL:
+		if (strcasecmp(value, "yes") == 0 ||
+		    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			v = 1;
+		else if (strcasecmp(value, "no") == 0 ||
+		    strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
+			v = 0;
+		else {
+			snprintf(why, whysz, "bad boolean \"%s\" (yes or no)",
+			    value);
+			return -1;
+		}
+		*FIELD(cfg, k, int) = (int)v;
+		return 0;
+	case CT_DURATION:
+		if ((v = parse_duration(value)) < 0) {
+			snprintf(why, whysz, "bad duration \"%s\"", value);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			config_fmt_duration(lo, sizeof(lo), k->min);
+			config_fmt_duration(hi, sizeof(hi), k->max);
+			snprintf(why, whysz, "duration \"%s\" out of range "
+			    "(%s to %s)", value, lo, hi);
+			return -1;
+		}
+		*FIELD(cfg, k, time_t) = (time_t)v;
+		return 0;
+	case CT_SIZE:
+		if ((v = parse_size(value)) < 0) {
+			snprintf(why, whysz, "bad size \"%s\"", value);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			config_fmt_size(lo, sizeof(lo), (unsigned long long)k->min);
+			config_fmt_size(hi, sizeof(hi), (unsigned long long)k->max);
+			snprintf(why, whysz, "size \"%s\" out of range "
+			    "(%s to %s)", value, lo, hi);
+			return -1;
+		}
+		*FIELD(cfg, k, uint64_t) = (uint64_t)v;
+		return 0;
+	case CT_UINT:
+		if (len > 0 && len <= 10 && strspn(value, "0123456789") == len)
+			v = strtoll(value, NULL, 10);
+		if (v < k->min || v > k->max) {
+			snprintf(why, whysz, "bad number \"%s\" (%lld to %lld)",
+			    value, k->min, k->max);
+			return -1;
+		}
+		*FIELD(cfg, k, unsigned int) = (unsigned int)v;
+		return 0;
+	case CT_MODE:
+		if (len > 0 && len <= 4 && strspn(value, "01234567") == len)
+			v = strtoll(value, NULL, 8);
+		if (v < k->min || v > k->max) {
+			snprintf(why, whysz, "bad octal mode \"%s\" (0000 to "
+			    "0777)", value);
+			return -1;
+		}
+		*FIELD(cfg, k, unsigned int) = (unsigned int)v;
+		return 0;
+	case CT_ENUM:
+		if ((v = k->eparse(value)) < 0) {
+			snprintf(why, whysz, "unknown value \"%s\"", value);
+			return -1;
+		}
+		*FIELD(cfg, k, int) = (int)v;
+		return 0;
+	default:
+		panic("config_set_scalar: %s has type %d", k->name, k->type);
+	}
+}
+
+/* config_set_list - CT_LIST: checked words; the first occurrence replaces. */
+static int
+config_set_list(struct config *cfg, const struct config_key *k,
+    const char *value, int first, char *why, size_t whysz)
+{
+	struct strlist words = { 0, NULL }, *sl;
+	size_t	i;
+	int	rc = -1;
+
+	if (config_split(value, 1, &words) != 0)
+		goto nomem;
+	for (i = 0; i < words.n; i++)
+		if (k->check != NULL && k->check(words.v[i], why, whysz) != 0)
+			goto out;
+	sl = FIELD(cfg, k, struct strlist);
+	if (first)
+		strlist_clear(sl);
+	for (i = 0; i < words.n; i++)
+		if (strlist_add(sl, words.v[i], strlen(words.v[i])) != 0)
+			goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	snprintf(why, whysz, "out of memory");
+out:
+	strlist_clear(&words);
+	return rc;
+}
+
+/* config_set_cidr - CT_CIDR: networks; the first occurrence replaces. */
+static int
+config_set_cidr(struct config *cfg, const char *value, int first, char *why,
+    size_t whysz)
+{
+	struct strlist words = { 0, NULL };
+	struct cidr c, *nc;
+	size_t	i;
+	int	rc = -1;
+
+	if (config_split(value, 1, &words) != 0)
+		goto nomem;
+	for (i = 0; i < words.n; i++) {
+		if (config_parse_cidr(words.v[i], &c) != 0) {
+			snprintf(why, whysz, "\"%s\": expected an address or "
+			    "ADDRESS/PREFIX", words.v[i]);
+			goto out;
+		}
+	}
+	if (first) {
+		free(cfg->internal_hosts);
+		cfg->internal_hosts = NULL;
+		cfg->ninternal_hosts = 0;
+	}
+	for (i = 0; i < words.n; i++) {
+		(void)config_parse_cidr(words.v[i], &c);
+		nc = realloc(cfg->internal_hosts,
+		    (cfg->ninternal_hosts + 1) * sizeof(*nc));
+		if (nc == NULL)
+			goto nomem;
+		nc[cfg->ninternal_hosts++] = c;
+		cfg->internal_hosts = nc;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	snprintf(why, whysz, "out of memory");
+out:
+	strlist_clear(&words);
+	return rc;
+}
+
+/*
+ * config_set_command - CT_COMMAND replaces its one command; CT_ARGVLIST
+ * adds a command (the first occurrence replaces the default list).
+ */
+static int
+config_set_command(struct config *cfg, const struct config_key *k,
+    const char *value, int first, char *why, size_t whysz)
+{
+	struct strlist words = { 0, NULL }, *sl, *nv;
+	struct argvlist *al;
+	const char *c;
+	size_t	i;
+	int	rc = -1;
+
+	if (config_split(value, 0, &words) != 0)
+		goto nomem;
+	if (words.n == 0) {
+		snprintf(why, whysz, "empty command");
+		goto out;
+	}
+	if (words.v[0][0] != '/') {
+		snprintf(why, whysz, "\"%s\": the command must be an absolute "
+		    "path", words.v[0]);
+		goto out;
+	}
+	if (k->type == CT_COMMAND) {
+		sl = FIELD(cfg, k, struct strlist);
+		strlist_clear(sl);
+		*sl = words;
+		words.n = 0;
+		words.v = NULL;
+		rc = 0;
+		goto out;
+	}
+	/* Only {queue_id} may appear in braces. */
+	for (i = 0; i < words.n; i++) {
+		for (c = words.v[i]; *c != '\0'; c++) {
+			if (strncmp(c, "{queue_id}", 10) == 0) {
+				c += 9;
+				continue;
+			}
+			if (*c == '{' || *c == '}') {
+				snprintf(why, whysz, "\"%s\": unknown "
+				    "placeholder (only {queue_id})",
+				    words.v[i]);
+				goto out;
+			}
+		}
+	}
+	al = FIELD(cfg, k, struct argvlist);
+	if (first)
+		argvlist_clear(al);
+	if ((nv = realloc(al->v, (al->n + 1) * sizeof(*nv))) == NULL)
+		goto nomem;
+	al->v = nv;
+	al->v[al->n++] = words;
+	words.n = 0;
+	words.v = NULL;
+	rc = 0;
+	goto out;
+nomem:
+	snprintf(why, whysz, "out of memory");
+out:
+	strlist_clear(&words);
+	return rc;
+}
+
 /*
  * config_set - apply one occurrence of key k with value to cfg. first says
  * whether this is the first occurrence (a repeating key then replaces its
@@ -726,242 +999,27 @@ static int
 config_set(struct config *cfg, const struct config_key *k, const char *value,
     int first, char *why, size_t whysz)
 {
-	struct strlist words = { 0, NULL }, *sl;
-	struct argvlist *al;
-	struct strlist *nv;
-	struct cidr *nc;
-	char   *copy = NULL, **sp, *at;
-	long long v;
-	size_t	len = strlen(value), i;
-	int	rc = -1, e;
-
-	if (len == 0 && (k->flags & CK_NOEMPTY)) {
+	if (value[0] == '\0' && (k->flags & CK_NOEMPTY)) {
 		snprintf(why, whysz, "empty value");
-		goto out;
+		return -1;
 	}
-
 	switch (k->type) {
 	case CT_STRING:
 	case CT_WORD:
 	case CT_HOST:
 	case CT_MAILBOX:
 	case CT_PATH:
-		if ((long long)len < k->min || (long long)len > k->max) {
-			snprintf(why, whysz, "value longer than %lld bytes",
-			    k->max);
-			goto out;
-		}
-		if ((copy = strdup(value)) == NULL)
-			goto nomem;
-		if (len == 0)
-			goto store;
-		if (k->type == CT_WORD && strpbrk(copy, " \t,:") != NULL) {
-			snprintf(why, whysz, "\"%s\": expected a single name",
-			    value);
-			goto out;
-		}
-		if (k->type == CT_HOST && !config_valid_hostname(copy)) {
-			snprintf(why, whysz, "\"%s\": not a host name", value);
-			goto out;
-		}
-		if (k->type == CT_MAILBOX && (strpbrk(copy, " \t<>") != NULL ||
-		    (at = strrchr(copy, '@')) == NULL || at == copy ||
-		    !config_valid_hostname(at + 1))) {
-			snprintf(why, whysz, "\"%s\": expected an address "
-			    "local@domain", value);
-			goto out;
-		}
-		if (k->type == CT_PATH && copy[0] != '/') {
-			snprintf(why, whysz, "\"%s\": not an absolute path",
-			    value);
-			goto out;
-		}
-		if (k->check != NULL && k->check(copy, why, whysz) != 0)
-			goto out;
-store:
-		sp = FIELD(cfg, k, char *);
-		free(*sp);
-		*sp = copy;
-		copy = NULL;
-		break;
-
-	case CT_BOOL:
-		if (strcasecmp(value, "yes") == 0 ||
-		    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
-			*FIELD(cfg, k, int) = 1;
-		else if (strcasecmp(value, "no") == 0 ||
-		    strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
-			*FIELD(cfg, k, int) = 0;
-		else {
-			snprintf(why, whysz, "bad boolean \"%s\" (yes or no)",
-			    value);
-			goto out;
-		}
-		break;
-
-	case CT_DURATION:
-		if ((v = parse_duration(value)) < 0) {
-			snprintf(why, whysz, "bad duration \"%s\"", value);
-			goto out;
-		}
-		if (v < k->min || v > k->max) {
-			char	lo[32], hi[32];
-
-			config_fmt_duration(lo, sizeof(lo), k->min);
-			config_fmt_duration(hi, sizeof(hi), k->max);
-			snprintf(why, whysz, "duration \"%s\" out of range "
-			    "(%s to %s)", value, lo, hi);
-			goto out;
-		}
-		*FIELD(cfg, k, time_t) = (time_t)v;
-		break;
-
-	case CT_SIZE:
-		if ((v = parse_size(value)) < 0) {
-			snprintf(why, whysz, "bad size \"%s\"", value);
-			goto out;
-		}
-		if (v < k->min || v > k->max) {
-			char	lo[32], hi[32];
-
-			config_fmt_size(lo, sizeof(lo), (unsigned long long)k->min);
-			config_fmt_size(hi, sizeof(hi), (unsigned long long)k->max);
-			snprintf(why, whysz, "size \"%s\" out of range "
-			    "(%s to %s)", value, lo, hi);
-			goto out;
-		}
-		*FIELD(cfg, k, uint64_t) = (uint64_t)v;
-		break;
-
-	case CT_UINT:
-		v = -1;
-		if (len > 0 && len <= 10 &&
-		    strspn(value, "0123456789") == len)
-			v = strtoll(value, NULL, 10);
-		if (v < k->min || v > k->max) {
-			snprintf(why, whysz, "bad number \"%s\" (%lld to %lld)",
-			    value, k->min, k->max);
-			goto out;
-		}
-		*FIELD(cfg, k, unsigned int) = (unsigned int)v;
-		break;
-
-	case CT_MODE:
-		v = -1;
-		if (len > 0 && len <= 4 && strspn(value, "01234567") == len)
-			v = strtoll(value, NULL, 8);
-		if (v < k->min || v > k->max) {
-			snprintf(why, whysz, "bad octal mode \"%s\" (0000 to "
-			    "0777)", value);
-			goto out;
-		}
-		*FIELD(cfg, k, unsigned int) = (unsigned int)v;
-		break;
-
-	case CT_ENUM:
-		if ((e = k->eparse(value)) < 0) {
-			snprintf(why, whysz, "unknown value \"%s\"", value);
-			goto out;
-		}
-		*FIELD(cfg, k, int) = e;
-		break;
-
+		return config_set_text(cfg, k, value, why, whysz);
 	case CT_LIST:
-		if (config_split(value, 1, &words) != 0)
-			goto nomem;
-		for (i = 0; i < words.n; i++)
-			if (k->check != NULL &&
-			    k->check(words.v[i], why, whysz) != 0)
-				goto out;
-		sl = FIELD(cfg, k, struct strlist);
-		if (first)
-			strlist_clear(sl);
-		for (i = 0; i < words.n; i++)
-			if (strlist_add(sl, words.v[i], strlen(words.v[i])) != 0)
-				goto nomem;
-		break;
-
+		return config_set_list(cfg, k, value, first, why, whysz);
 	case CT_CIDR:
-		if (config_split(value, 1, &words) != 0)
-			goto nomem;
-		if (first) {
-			free(cfg->internal_hosts);
-			cfg->internal_hosts = NULL;
-			cfg->ninternal_hosts = 0;
-		}
-		for (i = 0; i < words.n; i++) {
-			struct cidr c;
-
-			if (config_parse_cidr(words.v[i], &c) != 0) {
-				snprintf(why, whysz, "\"%s\": expected an "
-				    "address or ADDRESS/PREFIX", words.v[i]);
-				goto out;
-			}
-			nc = realloc(cfg->internal_hosts,
-			    (cfg->ninternal_hosts + 1) * sizeof(*nc));
-			if (nc == NULL)
-				goto nomem;
-			nc[cfg->ninternal_hosts++] = c;
-			cfg->internal_hosts = nc;
-		}
-		break;
-
+		return config_set_cidr(cfg, value, first, why, whysz);
 	case CT_COMMAND:
 	case CT_ARGVLIST:
-		if (config_split(value, 0, &words) != 0)
-			goto nomem;
-		if (words.n == 0) {
-			snprintf(why, whysz, "empty command");
-			goto out;
-		}
-		if (words.v[0][0] != '/') {
-			snprintf(why, whysz, "\"%s\": the command must be an "
-			    "absolute path", words.v[0]);
-			goto out;
-		}
-		if (k->type == CT_COMMAND) {
-			sl = FIELD(cfg, k, struct strlist);
-			strlist_clear(sl);
-			*sl = words;
-			words.n = 0;
-			words.v = NULL;
-			break;
-		}
-		for (i = 0; i < words.n; i++) {
-			/* Only {queue_id} may appear in braces. */
-			for (at = words.v[i]; *at != '\0'; at++) {
-				if (*at == '{' &&
-				    strncmp(at, "{queue_id}", 10) == 0) {
-					at += 9;
-					continue;
-				}
-				if (*at == '{' || *at == '}') {
-					snprintf(why, whysz, "\"%s\": unknown "
-					    "placeholder (only {queue_id})",
-					    words.v[i]);
-					goto out;
-				}
-			}
-		}
-		al = FIELD(cfg, k, struct argvlist);
-		if (first)
-			argvlist_clear(al);
-		if ((nv = realloc(al->v, (al->n + 1) * sizeof(*nv))) == NULL)
-			goto nomem;
-		al->v = nv;
-		al->v[al->n++] = words;
-		words.n = 0;
-		words.v = NULL;
-		break;
+		return config_set_command(cfg, k, value, first, why, whysz);
+	default:
+		return config_set_scalar(cfg, k, value, why, whysz);
 	}
-	rc = 0;
-	goto out;
-nomem:
-	snprintf(why, whysz, "out of memory");
-out:
-	strlist_clear(&words);
-	free(copy);
-	return rc;
 }
 
 /* config_apply_default - set key k to its built-in default. */
