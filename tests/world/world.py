@@ -1,0 +1,620 @@
+#!/usr/bin/python3
+#
+# world.py - the MTA-STS test world: DNS, HTTPS policy hosts, certificates.
+#
+# SYNOPSIS
+#	/usr/bin/python3 world.py up --dir D [--addr A] [--dns-port N]
+#	    [--https-port N] [--bulk N] [--no-catalogue]
+#	/usr/bin/python3 world.py catalogue
+#	/usr/bin/python3 world.py add --dir D DOMAIN [--id ID] [--mode M]
+#	    [--mx PATTERN ...] [--max-age S]
+#	/usr/bin/python3 world.py txt --dir D DOMAIN [RR ...]
+#	/usr/bin/python3 world.py policy --dir D DOMAIN FILE
+#	/usr/bin/python3 world.py host --dir D DOMAIN KEY=VALUE ...
+#	/usr/bin/python3 world.py dns --dir D NAME servfail|timeout|nxdomain|ok
+#	/usr/bin/python3 world.py count --dir D DOMAIN
+#
+#	from world import World
+#	w = World("/tmp/w"); w.start()
+#	w.dns_port, w.https_port, w.ca_file
+#	w.add_domain("new.test", id="a1", mx=["mail.new.test"])
+#	w.set_txt("new.test", "v=STSv1; id=a2"); w.set_host("new.test",
+#	    status=404); w.fetch_count("new.test"); w.stop()
+#
+# DESCRIPTION
+#	A World owns a directory holding the state file (state.json), the
+#	certificates (certs/), and the logs of its two servers (dns.log,
+#	https.log, one JSON object a line). start() runs dnsserver.py and
+#	httpsserver.py as child processes on free ports chosen by the kernel
+#	(or on the ports given, e.g. 53 and 443 inside a network namespace)
+#	and learns the ports from their READY lines. Every change made through
+#	the API rewrites state.json atomically; both servers notice the new
+#	file on their next query, so a change is visible as soon as the call
+#	returns. Use "with w.batch():" to make many changes in one write.
+#
+#	The default catalogue (catalogue.py) is loaded unless catalogue=False.
+#	add_bulk(N) adds bNNNNN.bulk.test domains (all valid) served from
+#	test-CA certificates of 1000 SANs each.
+#
+#	"up" runs a world in the foreground, prints "dns ADDR PORT", "https
+#	ADDR PORT", "ca FILE", "dir D" and then "ready", and stops on SIGINT
+#	or SIGTERM. The other commands change or inspect a running world
+#	through its directory.
+#
+# DIAGNOSTICS
+#	WorldError when a server does not start (its stderr is included).
+#
+import argparse
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from ca import CertFactory  # noqa: E402
+import catalogue as catmod  # noqa: E402
+
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else \
+    sys.executable
+EXPIRED = ("20200101000000Z", "20200201000000Z")
+NOT_YET = ("20900101000000Z", "20910101000000Z")
+
+
+class WorldError(Exception):
+	pass
+
+
+def _norm(name):
+	"""_norm - a DNS name as a state key."""
+	return name.rstrip(".").lower()
+
+
+def _rr_list(rrs):
+	"""_rr_list - TXT arguments as a list of string lists (one per RR)."""
+	out = []
+	for rr in rrs:
+		out.append([rr] if isinstance(rr, str) else list(rr))
+	return out
+
+
+class World:
+	"""World - the servers, their shared state and their logs."""
+
+	def __init__(self, directory, addr="127.0.0.1", dns_port=0,
+	    https_port=0, catalogue=True, bulk=0, _attach=False):
+		self.dir = os.path.abspath(directory)
+		os.makedirs(self.dir, exist_ok=True)
+		self.addr = addr
+		self.want_dns_port = dns_port
+		self.want_https_port = https_port
+		self.dns_port = None
+		self.https_port = None
+		self.procs = []
+		self.state_path = os.path.join(self.dir, "state.json")
+		self.dns_log = os.path.join(self.dir, "dns.log")
+		self.https_log = os.path.join(self.dir, "https.log")
+		self.certs = CertFactory(os.path.join(self.dir, "certs"))
+		self.ca_file = self.certs.ca_cert
+		self.rogue_ca_file = self.certs.rogue_cert
+		self.cases = {}
+		self._batch = 0
+		self._dirty = False
+		if _attach:
+			with open(self.state_path, encoding="utf-8") as f:
+				self.state = json.load(f)
+			try:
+				with open(os.path.join(self.dir,
+				    "world.json")) as f:
+					info = json.load(f)
+				self.addr = info["addr"]
+				self.dns_port = info["dns_port"]
+				self.https_port = info["https_port"]
+			except (OSError, ValueError, KeyError):
+				pass
+			return
+		for path in (self.dns_log, self.https_log):
+			with open(path, "w"):
+				pass
+		default = self.certs.leaf("default.invalid")
+		self.state = {"version": 1, "ttl": 0,
+		    "zones": ["test", "example"], "records": {},
+		    "behaviour": {}, "hosts": {},
+		    "default_cert": {"cert": default,
+		    "key": self.certs.leaf_key}, "bulk": None}
+		with self.batch():
+			if catalogue:
+				self.load_catalogue()
+			if bulk:
+				self.add_bulk(bulk)
+
+	@classmethod
+	def attach(cls, directory):
+		"""attach - a World for a directory a running "up" owns."""
+		return cls(directory, _attach=True)
+
+	# --- state file -------------------------------------------------
+
+	def _write(self):
+		"""_write - replace state.json (unless inside a batch)."""
+		if self._batch:
+			self._dirty = True
+			return
+		tmp = self.state_path + ".%d.tmp" % os.getpid()
+		with open(tmp, "w", encoding="utf-8") as f:
+			json.dump(self.state, f)
+		os.replace(tmp, self.state_path)
+		self._dirty = False
+
+	@contextlib.contextmanager
+	def batch(self):
+		"""batch - group changes into a single state write."""
+		self._batch += 1
+		try:
+			yield self
+		finally:
+			self._batch -= 1
+			if self._batch == 0:
+				self._write()
+
+	# --- DNS ----------------------------------------------------------
+
+	def set_records(self, name, rrs):
+		"""set_records - all records of a name ([[TYPE, DATA], ...])."""
+		name = _norm(name)
+		if rrs:
+			self.state["records"][name] = [list(r) for r in rrs]
+		else:
+			self.state["records"].pop(name, None)
+		self._write()
+
+	def add_record(self, name, rtype, data):
+		"""add_record - one more record for a name."""
+		name = _norm(name)
+		self.state["records"].setdefault(name, []).append([rtype, data])
+		self._write()
+
+	def remove_records(self, name, rtype=None):
+		"""remove_records - a name's records (of one type, or all)."""
+		name = _norm(name)
+		rrs = self.state["records"].get(name, [])
+		rrs = [r for r in rrs if rtype is not None and r[0] != rtype]
+		self.set_records(name, rrs)
+
+	def set_behaviour(self, name, what, qtype=None):
+		"""set_behaviour - servfail/timeout/refused/nxdomain, or None."""
+		key = _norm(name) + ("/" + qtype.upper() if qtype else "")
+		if what:
+			self.state["behaviour"][key] = what
+		else:
+			self.state["behaviour"].pop(key, None)
+		self._write()
+
+	def set_txt(self, domain, *rrs):
+		"""set_txt - the _mta-sts TXT RRs of domain (none: NXDOMAIN).
+
+		Each argument is one RR: a string, or a list of strings for an
+		RR of several character-strings. Clears any behaviour set on
+		the name."""
+		name = "_mta-sts." + _norm(domain)
+		self.state["behaviour"].pop(name, None)
+		self.state["behaviour"].pop(name + "/TXT", None)
+		self.set_records(name, [["TXT", s] for s in _rr_list(rrs)])
+
+	def set_id(self, domain, sts_id):
+		"""set_id - publish "v=STSv1; id=ID" for domain."""
+		self.set_txt(domain, "v=STSv1; id=%s" % sts_id)
+
+	# --- HTTPS --------------------------------------------------------
+
+	def cert_for(self, domain, kind="valid"):
+		"""cert_for - the certificate file for a policy host and kind."""
+		host = "mta-sts." + _norm(domain)
+		cf = self.certs
+		if kind == "valid":
+			return cf.leaf(host)
+		if kind == "expired":
+			return cf.leaf("expired." + host, sans=[host],
+			    start=EXPIRED[0], end=EXPIRED[1])
+		if kind == "notyet":
+			return cf.leaf("notyet." + host, sans=[host],
+			    start=NOT_YET[0], end=NOT_YET[1])
+		if kind == "cn-only":
+			return cf.leaf("cn-only." + host, sans=[], cn=host)
+		if kind == "mismatch":
+			return cf.leaf("mta-sts.other.test")
+		if kind == "rogue":
+			return cf.leaf("rogue." + host, sans=[host],
+			    issuer="rogue")
+		if kind == "provider":
+			return cf.leaf("mta-sts.provider.example",
+			    sans=["mta-sts.provider.example",
+			    "mta-sts.provider.test"])
+		if kind == "wildcard":
+			return cf.leaf("wildcard." + _norm(domain),
+			    sans=["*." + _norm(domain)])
+		if kind == "wildcard-parent":
+			parent = _norm(domain).split(".", 1)[1]
+			return cf.leaf("wildcard." + parent,
+			    sans=["*." + parent])
+		if kind == "partial-wildcard":
+			return cf.leaf("partial." + host,
+			    sans=["mta-*." + _norm(domain)])
+		if os.path.exists(kind):
+			return kind
+		raise WorldError("unknown certificate kind " + kind)
+
+	def set_host(self, domain, _reset=False, **fields):
+		"""set_host - merge behaviour fields into a policy host.
+
+		Fields: status, content_type (None: no header), body, pad_to,
+		headers, location, mode, delay, cert (a kind for cert_for)."""
+		host = "mta-sts." + _norm(domain)
+		old = self.state["hosts"].get(host, {})
+		h = {"cert": old.get("cert"), "key": self.certs.leaf_key} \
+		    if _reset else dict(old)
+		if "cert" in fields:
+			h["cert"] = self.cert_for(domain, fields.pop("cert"))
+		if not h.get("cert"):
+			h["cert"] = self.cert_for(domain)
+		h["key"] = self.certs.leaf_key
+		h.setdefault("status", 200)
+		h.setdefault("content_type", "text/plain")
+		h.update(fields)
+		self.state["hosts"][host] = h
+		self._write()
+
+	def set_policy(self, domain, body, **fields):
+		"""set_policy - the body a policy host serves (and fields)."""
+		self.set_host(domain, body=body, **fields)
+
+	def set_cert(self, domain, kind):
+		"""set_cert - which certificate the policy host presents."""
+		self.set_host(domain, cert=kind)
+
+	def add_domain(self, domain, id="w1", policy=None, mode="enforce",
+	    mx=None, max_age=86400, txt=None, cert="valid", mx_records=True,
+	    cname=None, **host):
+		"""add_domain - a complete policy domain: TXT, host, policy, MX.
+
+		txt overrides the record (list of RRs; [] for none); policy
+		overrides the body; cname makes mta-sts.DOMAIN a CNAME."""
+		d = _norm(domain)
+		if policy is None:
+			policy = catmod.base_policy(d, mode=mode, mx=mx,
+			    max_age=max_age)
+		with self.batch():
+			if txt is None:
+				self.set_id(d, id)
+			else:
+				self.set_txt(d, *txt)
+			if cname:
+				self.set_records("mta-sts." + d,
+				    [["CNAME", cname]])
+			else:
+				self.set_records("mta-sts." + d,
+				    [["A", self.addr]])
+			self.set_host(d, _reset=True, cert=cert, body=policy,
+			    **host)
+			if mx_records:
+				self.set_records(d, [["MX", [10, "mail." + d]]])
+				self.set_records("mail." + d, [["A", self.addr]])
+
+	def remove_domain(self, domain):
+		"""remove_domain - every record and the host of a domain."""
+		d = _norm(domain)
+		with self.batch():
+			for name in ("_mta-sts." + d, "mta-sts." + d, d,
+			    "mail." + d):
+				self.set_records(name, None)
+			self.state["hosts"].pop("mta-sts." + d, None)
+
+	def add_bulk(self, count, zone="bulk.test", sts_id="bulk1", chunk=1000,
+	    max_age=86400):
+		"""add_bulk - count valid domains bNNNNN.ZONE for load tests."""
+		certs = []
+		for i in range(0, count, chunk):
+			names = ["mta-sts.b%05d.%s" % (j, zone)
+			    for j in range(i, min(count, i + chunk))]
+			certs.append(self.certs.leaf("bulk.%s.%d-%d" % (zone, i,
+			    i + len(names)), sans=names, cn="bulk %s %d" %
+			    (zone, i)))
+		self.state["bulk"] = {"zone": zone, "count": count,
+		    "id": sts_id, "chunk": chunk, "certs": certs,
+		    "key": self.certs.leaf_key, "addr": self.addr,
+		    "max_age": max_age}
+		self._write()
+
+	# --- the catalogue ------------------------------------------------
+
+	def apply_case(self, case):
+		"""apply_case - publish one catalogue Case."""
+		d = _norm(case.domain)
+		with self.batch():
+			if case.txt is not None:
+				self.set_txt(d, *case.txt)
+			for name, rrs in case.dns.items():
+				self.set_records(name, rrs)
+			for name, what in case.behaviour.items():
+				self.set_behaviour(name, what)
+			self.set_records(d, [["MX", [10, "mail." + d]]])
+			self.set_records("mail." + d, [["A", self.addr]])
+			if case.policy is not None:
+				host = dict(case.host)
+				cname = host.pop("cname", None)
+				if cname:
+					self.set_records("mta-sts." + d,
+					    [["CNAME", cname]])
+				else:
+					self.set_records("mta-sts." + d,
+					    [["A", self.addr]])
+				self.set_host(d, _reset=True, cert=case.cert,
+				    body=case.policy, **host)
+		self.cases[d] = case
+
+	def load_catalogue(self):
+		"""load_catalogue - the provider domain and every Case."""
+		with self.batch():
+			# the delegation provider of X19/F10
+			self.add_domain("provider.example", id="p1",
+			    cert="provider")
+			self.set_records("mta-sts.provider.test",
+			    [["A", self.addr]])
+			for case in catmod.catalogue():
+				self.apply_case(case)
+
+	# --- processes ----------------------------------------------------
+
+	def _spawn(self, script, port, errname):
+		"""_spawn - start one server and wait for its READY line."""
+		err = open(os.path.join(self.dir, errname), "w")
+		args = [PYTHON, os.path.join(HERE, script), "--state",
+		    self.state_path, "--log", self.dns_log if
+		    script.startswith("dns") else self.https_log, "--addr",
+		    self.addr, "--port", str(port), "--parent", str(os.getpid())]
+		p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err,
+		    stdin=subprocess.DEVNULL, close_fds=True)
+		err.close()
+		self.procs.append(p)
+		deadline = time.time() + 20
+		line = b""
+		while time.time() < deadline:
+			r, _, _ = select.select([p.stdout], [], [], 0.2)
+			if r:
+				line = p.stdout.readline()
+				break
+			if p.poll() is not None:
+				break
+		if not line.startswith(b"READY "):
+			p.kill()
+			p.wait()
+			with open(os.path.join(self.dir, errname)) as f:
+				msg = f.read().strip()
+			raise WorldError("%s did not start (exit %s): %s" %
+			    (script, p.returncode, msg[-2000:]))
+		return int(line.split()[3])
+
+	def start(self):
+		"""start - run both servers; learn their ports."""
+		self._write()
+		try:
+			self.dns_port = self._spawn("dnsserver.py",
+			    self.want_dns_port, "dns.err")
+			self.https_port = self._spawn("httpsserver.py",
+			    self.want_https_port, "https.err")
+		except Exception:
+			self.stop()
+			raise
+		with open(os.path.join(self.dir, "world.json"), "w") as f:
+			json.dump({"addr": self.addr, "dns_port": self.dns_port,
+			    "https_port": self.https_port, "ca": self.ca_file,
+			    "pid": os.getpid()}, f)
+		atexit.register(self.stop)
+		return self
+
+	def stop(self):
+		"""stop - terminate the servers (SIGTERM, then SIGKILL)."""
+		procs, self.procs = self.procs, []
+		for p in procs:
+			if p.poll() is None:
+				p.terminate()
+		for p in procs:
+			try:
+				p.wait(5)
+			except subprocess.TimeoutExpired:
+				p.kill()
+				p.wait()
+			if p.stdout:
+				p.stdout.close()
+
+	def alive(self):
+		"""alive - are both servers still running?"""
+		return len(self.procs) == 2 and all(p.poll() is None
+		    for p in self.procs)
+
+	def __enter__(self):
+		return self.start()
+
+	def __exit__(self, *exc):
+		self.stop()
+
+	# --- observation --------------------------------------------------
+
+	def mark(self):
+		"""mark - current log positions, for the since= arguments."""
+		return {"dns": os.path.getsize(self.dns_log),
+		    "https": os.path.getsize(self.https_log)}
+
+	@staticmethod
+	def _read(path, offset):
+		"""_read - JSON lines of a log from a byte offset."""
+		out = []
+		with open(path, "rb") as f:
+			f.seek(offset)
+			for line in f:
+				if line.endswith(b"\n"):
+					out.append(json.loads(line))
+		return out
+
+	def https_events(self, domain=None, event="request", since=None):
+		"""https_events - logged events, optionally for one domain."""
+		evs = self._read(self.https_log, since["https"] if since else 0)
+		host = "mta-sts." + _norm(domain) if domain else None
+		out = []
+		for ev in evs:
+			if event and ev.get("event") != event:
+				continue
+			if host is not None:
+				sni = (ev.get("sni") or "").lower()
+				hh = (ev.get("host") or "").lower().split(":")[0]
+				if sni != host and not (not sni and hh == host):
+					continue
+			out.append(ev)
+		return out
+
+	def requests(self, domain, since=None):
+		"""requests - the HTTP requests a policy host received."""
+		return self.https_events(domain, "request", since)
+
+	def fetch_count(self, domain, since=None):
+		"""fetch_count - how many HTTP requests reached mta-sts.DOMAIN."""
+		return len(self.requests(domain, since))
+
+	def tls_count(self, domain, since=None):
+		"""tls_count - TLS handshakes begun with SNI mta-sts.DOMAIN."""
+		return len(self.https_events(domain, "tls", since))
+
+	def dns_queries(self, qname=None, qtype=None, since=None,
+	    contains=None):
+		"""dns_queries - logged queries, filtered by name/type/substring."""
+		evs = self._read(self.dns_log, since["dns"] if since else 0)
+		out = []
+		for ev in evs:
+			if qname is not None and ev["qname"] != _norm(qname):
+				continue
+			if qtype is not None and ev["qtype"] != qtype:
+				continue
+			if contains is not None and \
+			    contains.lower() not in ev["qname"]:
+				continue
+			out.append(ev)
+		return out
+
+
+def _cmd_up(args):
+	"""_cmd_up - run a world in the foreground until a signal."""
+	w = World(args.dir, addr=args.addr, dns_port=args.dns_port,
+	    https_port=args.https_port, catalogue=not args.no_catalogue,
+	    bulk=args.bulk)
+	w.start()
+	print("dns %s %d" % (w.addr, w.dns_port))
+	print("https %s %d" % (w.addr, w.https_port))
+	print("ca %s" % w.ca_file)
+	print("dir %s" % w.dir)
+	print("ready", flush=True)
+	done = []
+
+	def stop(signum, frame):
+		done.append(signum)
+	signal.signal(signal.SIGTERM, stop)
+	signal.signal(signal.SIGINT, stop)
+	while not done:
+		if not w.alive():
+			sys.stderr.write("world.py: a server died, see %s\n" %
+			    w.dir)
+			w.stop()
+			return 1
+		time.sleep(0.5)
+	w.stop()
+	return 0
+
+
+def _parse_value(v):
+	"""_parse_value - KEY=VALUE values: ints, null, JSON, or a string."""
+	try:
+		return json.loads(v)
+	except ValueError:
+		return v
+
+
+def main(argv=None):
+	"""main - the command line."""
+	ap = argparse.ArgumentParser(prog="world.py",
+	    description="MTA-STS test world")
+	sub = ap.add_subparsers(dest="cmd", required=True)
+	p = sub.add_parser("up", help="run the world in the foreground")
+	p.add_argument("--dir", required=True)
+	p.add_argument("--addr", default="127.0.0.1")
+	p.add_argument("--dns-port", type=int, default=0)
+	p.add_argument("--https-port", type=int, default=0)
+	p.add_argument("--bulk", type=int, default=0)
+	p.add_argument("--no-catalogue", action="store_true")
+	sub.add_parser("catalogue", help="list the default domains")
+	p = sub.add_parser("add", help="add a valid policy domain")
+	p.add_argument("--dir", required=True)
+	p.add_argument("domain")
+	p.add_argument("--id", default="w1")
+	p.add_argument("--mode", default="enforce")
+	p.add_argument("--mx", action="append")
+	p.add_argument("--max-age", type=int, default=86400)
+	p = sub.add_parser("txt", help="set the _mta-sts TXT RRs")
+	p.add_argument("--dir", required=True)
+	p.add_argument("domain")
+	p.add_argument("rr", nargs="*")
+	p = sub.add_parser("policy", help="set a policy body from a file")
+	p.add_argument("--dir", required=True)
+	p.add_argument("domain")
+	p.add_argument("file")
+	p = sub.add_parser("host", help="set policy host fields")
+	p.add_argument("--dir", required=True)
+	p.add_argument("domain")
+	p.add_argument("fields", nargs="+", metavar="KEY=VALUE")
+	p = sub.add_parser("dns", help="make a name fail or answer again")
+	p.add_argument("--dir", required=True)
+	p.add_argument("name")
+	p.add_argument("what", choices=["servfail", "timeout", "refused",
+	    "nxdomain", "ok"])
+	p = sub.add_parser("count", help="HTTP requests of a policy host")
+	p.add_argument("--dir", required=True)
+	p.add_argument("domain")
+	args = ap.parse_args(argv)
+
+	if args.cmd == "up":
+		return _cmd_up(args)
+	if args.cmd == "catalogue":
+		return catmod.main()
+	w = World.attach(args.dir)
+	if args.cmd == "add":
+		w.add_domain(args.domain, id=args.id, mode=args.mode,
+		    mx=args.mx, max_age=args.max_age)
+	elif args.cmd == "txt":
+		w.set_txt(args.domain, *args.rr)
+	elif args.cmd == "policy":
+		if args.file == "-":
+			body = sys.stdin.read()
+		else:
+			with open(args.file, encoding="utf-8") as f:
+				body = f.read()
+		w.set_policy(args.domain, body)
+	elif args.cmd == "host":
+		fields = {}
+		for kv in args.fields:
+			k, _, v = kv.partition("=")
+			fields[k] = _parse_value(v)
+		w.set_host(args.domain, **fields)
+	elif args.cmd == "dns":
+		w.set_behaviour(args.name, None if args.what == "ok" else
+		    args.what)
+	elif args.cmd == "count":
+		print(w.fetch_count(args.domain))
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
