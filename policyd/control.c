@@ -283,7 +283,10 @@ do_flush(const char *arg)
 	}
 	if (n < 0)
 		return reply_error("cache write failed%s", NULL);
-	log_info("domain=%s flushed by control request (%ld entries)", arg, n);
+	if (strcmp(arg, "--all") == 0)
+		log_info("cache flushed by control request (%ld entries)", n);
+	else
+		log_info("domain=%s flushed by control request", d);
 	o = reply_ok();
 	json_object_set_new(o, "flushed", json_integer(n));
 	return o;

@@ -163,11 +163,8 @@ fetch_and_parse(const char *domain, struct sts_policy *pol, char **text,
 	}
 	if (sts_policy_parse(fr.body, fr.len, pol, perr, sizeof(perr),
 	    &line) != 0) {
-		if (line > 0)
-			snprintf(why, whysz, "sts-policy-invalid: line %zu: %s",
-			    line, perr);
-		else
-			snprintf(why, whysz, "sts-policy-invalid: %s", perr);
+		/* perr already names the line ("line 3: ..."). */
+		snprintf(why, whysz, "sts-policy-invalid: %s", perr);
 		goto out;
 	}
 	*text = fr.body;
