@@ -19,6 +19,7 @@ enum dns_status {
 };
 
 #define RESOLVER_TXT_MAX	4096	/* one joined TXT RR */
+#define RESOLVER_TIMEOUT_MS	5000	/* default deadline of one lookup */
 
 struct dns_txt {
 	enum dns_status status;
@@ -44,6 +45,13 @@ struct dns_addrs {
  */
 int	resolver_init(const struct config *cfg, char *err, size_t errsz);
 void	resolver_shutdown(void);
+
+/*
+ * resolver_set_timeout - how long one resolver_txt or resolver_addrs call
+ * may take (milliseconds; 0 restores RESOLVER_TIMEOUT_MS). Past it the
+ * lookup is abandoned: DNS_SERVFAIL, why "timeout".
+ */
+void	resolver_set_timeout(unsigned int ms);
 
 /* resolver_txt - TXT RRs of name (CNAMEs followed), strings joined (T2, T3). */
 void	resolver_txt(const char *name, struct dns_txt *out);
