@@ -1,2 +1,757 @@
-/* fetch.c - placeholder until the module lands */
-typedef int mtasts_placeholder_fetch;
+/*
+ * NAME
+ *	fetch - get a domain's MTA-STS policy over HTTPS (RFC 8461 §3.3)
+ * SYNOPSIS
+ *	#include "fetch.h"
+ *
+ *	int fetch_global_init(void)
+ *	void fetch_global_cleanup(void)
+ *	void fetch_policy(cfg, domain, &res)
+ *	void fetch_result_free(&res)
+ *	const char *fetch_status_name(status)
+ * DESCRIPTION
+ *	fetch_policy() GETs https://mta-sts.DOMAIN[:policy_https_port]
+ *	/.well-known/mta-sts.txt with one libcurl easy handle, so any number
+ *	of worker threads may fetch at once.
+ *
+ *	Names: the policy host is resolved with resolver_addrs() (libunbound,
+ *	like all our DNS) and handed to curl with CURLOPT_RESOLVE; an
+ *	opensocket callback refuses any address not in that list, so curl
+ *	cannot reach a host its own resolver found. No redirects, no proxy
+ *	(not even from the environment), https only.
+ *
+ *	TLS: at least TLS 1.2; the chain must verify against tls_ca_file /
+ *	tls_ca_path (they replace the system store when set); SNI is the
+ *	policy host. The name check is OpenSSL's, set on the SSL_CTX in the
+ *	CURLOPT_SSL_CTX_FUNCTION callback with NEVER_CHECK_SUBJECT and
+ *	NO_PARTIAL_WILDCARDS: DNS-IDs only, a wildcard only as a whole
+ *	left-most label (RFC 8461 §3.3, DESIGN §7). curl's own host check
+ *	stays on as well but would fall back to the subject CN. Needs
+ *	libcurl with its OpenSSL backend (fetch_global_init() checks).
+ *
+ *	HTTP: HTTP/1.1, no conditional or caching request headers, no
+ *	Accept-Encoding, no cookies. Only status 200 counts; the media type
+ *	must be text/plain (type and subtype in any case, parameters
+ *	ignored); the body may be at most STS_POLICY_BODY_MAX bytes, and the
+ *	transfer stops as soon as it would be larger or as soon as the
+ *	status or type shows it is useless. The whole call, DNS included,
+ *	takes at most fetch_timeout (or the resolver's deadline, if that is
+ *	longer).
+ * DIAGNOSTICS
+ *	res->status classifies a failure the way RFC 8460 reports it:
+ *	FETCH_WEBPKI for certificate problems (chain, expiry, name),
+ *	FETCH_INVALID for the media type, FETCH_ERROR for everything else
+ *	(DNS, connect, TLS handshake, HTTP status, timeout, size). res->why
+ *	is one short line, e.g. "HTTP 404", "certificate verify failed:
+ *	certificate has expired", "mta-sts.example.com: no address
+ *	(nxdomain)".
+ */
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "log.h"
+#include "resolver.h"
+#include "sts_policy.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"0"
+#endif
+
+#define FETCH_PATH		"/.well-known/mta-sts.txt"
+#define FETCH_HOST_PREFIX	"mta-sts."
+#define FETCH_HOST_MAX		253	/* a DNS name in text form */
+#define FETCH_LABEL_MAX		63
+#define FETCH_CONNECT_MAX_MS	10000L	/* connect phase, at most */
+#define FETCH_DEFAULT_TIMEOUT	20	/* seconds, when cfg says 0 */
+#define FETCH_MAX_TIMEOUT_MS	3600000LL	/* sanity cap */
+#define FETCH_STR(x)		FETCH_STR2(x)
+#define FETCH_STR2(x)		#x
+#define FETCH_TOO_BIG		"policy body larger than " \
+				    FETCH_STR(STS_POLICY_BODY_MAX) " bytes"
+#define FETCH_CHECK_FLAGS	(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | \
+				    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
+
+/* One address the policy host may be reached at. */
+struct fetch_addr {
+	int	family;
+	unsigned char addr[16];
+};
+
+/* State of one fetch, shared with the curl callbacks. */
+struct fetch_ctx {
+	CURL   *curl;
+	char	host[FETCH_HOST_MAX + 1];	/* mta-sts.DOMAIN */
+	struct fetch_addr *allow;
+	size_t	nallow;
+	char   *body;
+	size_t	len;
+	size_t	cap;
+	int	head_checked;	/* status and type looked at */
+	int	verdict_set;	/* a callback decided the outcome */
+	enum fetch_status verdict;
+	char	why[256];
+};
+
+/* fetch_oneline - format into buf, then make it one printable line. */
+static void
+fetch_oneline(char *buf, size_t bufsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fetch_oneline(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list ap;
+	size_t	i, len;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, bufsz, fmt, ap);
+	va_end(ap);
+	len = strlen(buf);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	for (i = 0; i < len; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+}
+
+/* fetch_set_verdict - a callback's decision, the first one wins. */
+static void
+fetch_set_verdict(struct fetch_ctx *f, enum fetch_status st, const char *why)
+{
+	if (f->verdict_set)
+		return;
+	f->verdict_set = 1;
+	f->verdict = st;
+	fetch_oneline(f->why, sizeof(f->why), "%s", why);
+}
+
+/* fetch_lower - ASCII tolower, independent of the locale. */
+static int
+fetch_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* fetch_is_text_plain - is the Content-Type value text/plain (F6)? */
+static int
+fetch_is_text_plain(const char *ct)
+{
+	static const char want[] = "text/plain";
+	size_t	i;
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	for (i = 0; want[i] != '\0'; i++)
+		if (fetch_lower((unsigned char)ct[i]) != want[i])
+			return 0;
+	ct += i;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/*
+ * fetch_check_head - judge status and media type once the headers are in.
+ * Returns FETCH_OK, or the failure class (also recorded as the verdict).
+ */
+static enum fetch_status
+fetch_check_head(struct fetch_ctx *f)
+{
+	char	why[200];
+	long	code = 0;
+	char   *ct = NULL;
+
+	if (f->head_checked)
+		return f->verdict_set ? f->verdict : FETCH_OK;
+	f->head_checked = 1;
+	if (curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code) !=
+	    CURLE_OK)
+		code = 0;
+	if (code != 200) {
+		if (code >= 300 && code < 400)
+			snprintf(why, sizeof(why),
+			    "HTTP %ld redirect not followed", code);
+		else
+			snprintf(why, sizeof(why), "HTTP %ld", code);
+		fetch_set_verdict(f, FETCH_ERROR, why);
+		return FETCH_ERROR;
+	}
+	if (curl_easy_getinfo(f->curl, CURLINFO_CONTENT_TYPE, &ct) !=
+	    CURLE_OK || ct == NULL) {
+		fetch_set_verdict(f, FETCH_INVALID,
+		    "no Content-Type (text/plain required)");
+		return FETCH_INVALID;
+	}
+	if (!fetch_is_text_plain(ct)) {
+		snprintf(why, sizeof(why), "Content-Type %.80s, not text/plain",
+		    ct);
+		fetch_set_verdict(f, FETCH_INVALID, why);
+		return FETCH_INVALID;
+	}
+	return FETCH_OK;
+}
+
+/* fetch_write - curl write callback: keep the body, stop when useless. */
+static size_t
+fetch_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct fetch_ctx *f = arg;
+	size_t	n = size * nmemb, ncap;
+	char   *nb;
+
+	if (fetch_check_head(f) != FETCH_OK)
+		return n == 0 ? 1 : 0;		/* anything but n aborts */
+	if (n > STS_POLICY_BODY_MAX - f->len) {
+		fetch_set_verdict(f, FETCH_ERROR, FETCH_TOO_BIG);
+		return n == 0 ? 1 : 0;
+	}
+	if (f->len + n + 1 > f->cap) {
+		ncap = f->cap ? f->cap : 4096;
+		while (ncap < f->len + n + 1)
+			ncap *= 2;
+		if (ncap > STS_POLICY_BODY_MAX + 1)
+			ncap = STS_POLICY_BODY_MAX + 1;
+		if ((nb = realloc(f->body, ncap)) == NULL) {
+			fetch_set_verdict(f, FETCH_ERROR, "out of memory");
+			return n == 0 ? 1 : 0;
+		}
+		f->body = nb;
+		f->cap = ncap;
+	}
+	memcpy(f->body + f->len, ptr, n);
+	f->len += n;
+	f->body[f->len] = '\0';
+	return n;
+}
+
+/* fetch_sslctx - make OpenSSL check the name: DNS-IDs only, no CN. */
+static CURLcode
+fetch_sslctx(CURL *curl, void *sslctx, void *arg)
+{
+	struct fetch_ctx *f = arg;
+	SSL_CTX *ctx = sslctx;
+	X509_VERIFY_PARAM *vp;
+
+	(void)curl;
+	if ((vp = SSL_CTX_get0_param(ctx)) == NULL)
+		goto fail;
+	X509_VERIFY_PARAM_set_hostflags(vp, FETCH_CHECK_FLAGS);
+	if (X509_VERIFY_PARAM_set1_host(vp, f->host, 0) != 1)
+		goto fail;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		goto fail;
+	return CURLE_OK;
+fail:
+	fetch_set_verdict(f, FETCH_ERROR, "cannot set up the certificate "
+	    "name check");
+	return CURLE_ABORTED_BY_CALLBACK;
+}
+
+/* fetch_allowed - is the address one the resolver gave us? */
+static int
+fetch_allowed(const struct fetch_ctx *f, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	size_t	i;
+
+	for (i = 0; i < f->nallow; i++) {
+		if (f->allow[i].family != sa->sa_family)
+			continue;
+		if (sa->sa_family == AF_INET &&
+		    salen >= (socklen_t)sizeof(*sin)) {
+			sin = (const struct sockaddr_in *)(const void *)sa;
+			if (memcmp(&sin->sin_addr, f->allow[i].addr, 4) == 0)
+				return 1;
+		} else if (sa->sa_family == AF_INET6 &&
+		    salen >= (socklen_t)sizeof(*sin6)) {
+			sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+			if (memcmp(&sin6->sin6_addr, f->allow[i].addr, 16) ==
+			    0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* fetch_opensocket - curl's socket factory: resolved addresses only. */
+static curl_socket_t
+fetch_opensocket(void *arg, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	struct fetch_ctx *f = arg;
+	int	type = address->socktype;
+
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    !fetch_allowed(f, &address->addr, address->addrlen)) {
+		fetch_set_verdict(f, FETCH_ERROR, "connection to an address "
+		    "not resolved by the resolver refused");
+		return CURL_SOCKET_BAD;
+	}
+#ifdef SOCK_CLOEXEC
+	type |= SOCK_CLOEXEC;
+#endif
+	return socket(address->family, type, address->protocol);
+}
+
+/* fetch_domain_ok - is domain an LDH name we can put in a URL? */
+static int
+fetch_domain_ok(const char *domain)
+{
+	size_t	i, label = 0, len = strlen(domain);
+	unsigned char c;
+
+	if (len == 0 || len > FETCH_HOST_MAX - (sizeof(FETCH_HOST_PREFIX) - 1))
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)domain[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-'))
+			return 0;
+		if (++label > FETCH_LABEL_MAX)
+			return 0;
+	}
+	return label > 0;
+}
+
+/*
+ * fetch_resolve_list - the CURLOPT_RESOLVE entry "HOST:PORT:A1,[A6],..."
+ * and the allow list, from the resolved addresses. NULL on ENOMEM.
+ */
+static char *
+fetch_resolve_list(struct fetch_ctx *f, const struct dns_addrs *a,
+    unsigned int port)
+{
+	char   *s = NULL, *p;
+	size_t	i, sz, n;
+	struct fetch_addr fa;
+	int	w;
+
+	sz = strlen(f->host) + 16;
+	for (i = 0; i < a->n; i++)
+		sz += strlen(a->addr[i]) + 3;
+	if ((s = malloc(sz)) == NULL ||
+	    (f->allow = calloc(a->n, sizeof(*f->allow))) == NULL) {
+		free(s);
+		return NULL;
+	}
+	w = snprintf(s, sz, "%s:%u:", f->host, port);
+	if (w < 0 || (size_t)w >= sz)
+		goto fail;
+	p = s + w;
+	n = 0;
+	for (i = 0; i < a->n; i++) {
+		memset(&fa, 0, sizeof(fa));
+		if (inet_pton(AF_INET, a->addr[i], fa.addr) == 1)
+			fa.family = AF_INET;
+		else if (inet_pton(AF_INET6, a->addr[i], fa.addr) == 1)
+			fa.family = AF_INET6;
+		else
+			continue;
+		w = snprintf(p, sz - (size_t)(p - s),
+		    fa.family == AF_INET6 ? "%s[%s]" : "%s%s",
+		    n > 0 ? "," : "", a->addr[i]);
+		if (w < 0 || (size_t)w >= sz - (size_t)(p - s))
+			goto fail;
+		p += w;
+		f->allow[n++] = fa;
+	}
+	f->nallow = n;
+	if (n == 0)
+		goto fail;
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+/* fetch_elapsed_ms - milliseconds since start. */
+static long long
+fetch_elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/*
+ * fetch_verify_failed - did chain verification run and fail? OpenSSL 3
+ * reports X509_V_ERR_UNSPECIFIED when it never got that far (a handshake
+ * that failed on the protocol version, say).
+ */
+static int
+fetch_verify_failed(long verify)
+{
+#ifdef X509_V_ERR_UNSPECIFIED
+	if (verify == X509_V_ERR_UNSPECIFIED)
+		return 0;
+#endif
+	return verify != X509_V_OK;
+}
+
+/* fetch_is_webpki - does this curl error mean a certificate problem? */
+static int
+fetch_is_webpki(CURLcode rc, long verify)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+		/* Some versions report a failed verify this way. */
+		return fetch_verify_failed(verify);
+	default:
+		return 0;
+	}
+}
+
+/* fetch_classify - turn curl's outcome into res->status and res->why. */
+static void
+fetch_classify(struct fetch_ctx *f, CURLcode rc, const char *errbuf,
+    struct fetch_result *res)
+{
+	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	long	verify = X509_V_OK;
+
+	if (curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE,
+	    &res->http_status) != CURLE_OK)
+		res->http_status = 0;
+
+	/* A verdict from a callback explains any abort that followed. */
+	if (f->verdict_set) {
+		res->status = f->verdict;
+		snprintf(res->why, sizeof(res->why), "%s", f->why);
+		return;
+	}
+	switch (rc) {
+	case CURLE_OK:
+	case CURLE_FILESIZE_EXCEEDED:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_OPERATION_TIMEDOUT:
+		/* A useless status explains the rest of a broken transfer. */
+		if (res->http_status != 0 && res->http_status != 200) {
+			(void)fetch_check_head(f);
+			res->status = f->verdict;
+			snprintf(res->why, sizeof(res->why), "%s", f->why);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+
+	if (curl_easy_getinfo(f->curl, CURLINFO_SSL_VERIFYRESULT, &verify) !=
+	    CURLE_OK)
+		verify = X509_V_OK;
+	if (fetch_is_webpki(rc, verify)) {
+		res->status = FETCH_WEBPKI;
+		if (fetch_verify_failed(verify))
+			fetch_oneline(res->why, sizeof(res->why),
+			    "certificate verify failed: %s",
+			    X509_verify_cert_error_string(verify));
+		else
+			fetch_oneline(res->why, sizeof(res->why),
+			    "certificate verify failed: %s", detail);
+		return;
+	}
+
+	res->status = FETCH_ERROR;
+	switch (rc) {
+	case CURLE_OK:
+		if ((res->status = fetch_check_head(f)) != FETCH_OK) {
+			snprintf(res->why, sizeof(res->why), "%s", f->why);
+			return;
+		}
+		res->why[0] = '\0';
+		return;
+	case CURLE_FILESIZE_EXCEEDED:
+		fetch_oneline(res->why, sizeof(res->why), "%s", FETCH_TOO_BIG);
+		return;
+	case CURLE_OPERATION_TIMEDOUT:
+		fetch_oneline(res->why, sizeof(res->why), "timeout: %s",
+		    detail);
+		return;
+	case CURLE_SSL_CONNECT_ERROR:
+		fetch_oneline(res->why, sizeof(res->why),
+		    "TLS handshake failed: %s", detail);
+		return;
+	default:
+		fetch_oneline(res->why, sizeof(res->why), "%s", detail);
+		return;
+	}
+}
+
+/* fetch_setup - all the options of one fetch; 0 or -1 with why. */
+static int
+fetch_setup(struct fetch_ctx *f, const struct config *cfg, const char *url,
+    struct curl_slist *resolve, long timeout_ms, char *errbuf,
+    struct fetch_result *res)
+{
+	CURL   *c = f->curl;
+	const char *opt = NULL;
+	CURLcode rc;
+
+#define FETCH_SETOPT(o, v) do {						\
+	if ((rc = curl_easy_setopt(c, o, v)) != CURLE_OK) {		\
+		opt = #o;						\
+		goto fail;						\
+	}								\
+} while (0)
+
+	FETCH_SETOPT(CURLOPT_ERRORBUFFER, errbuf);
+	FETCH_SETOPT(CURLOPT_URL, url);
+	/*
+	 * Redirects are never followed (FOLLOWLOCATION 0); the string form
+	 * cannot say "none", so a redirect is limited to https as well.
+	 */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	FETCH_SETOPT(CURLOPT_PROTOCOLS_STR, "https");
+	FETCH_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+#else
+	FETCH_SETOPT(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
+	FETCH_SETOPT(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
+#endif
+	FETCH_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	FETCH_SETOPT(CURLOPT_MAXREDIRS, 0L);
+	FETCH_SETOPT(CURLOPT_RESOLVE, resolve);
+	FETCH_SETOPT(CURLOPT_OPENSOCKETFUNCTION, fetch_opensocket);
+	FETCH_SETOPT(CURLOPT_OPENSOCKETDATA, f);
+	FETCH_SETOPT(CURLOPT_PROXY, "");
+	FETCH_SETOPT(CURLOPT_NOPROXY, "*");
+	FETCH_SETOPT(CURLOPT_NOSIGNAL, 1L);
+	FETCH_SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
+	FETCH_SETOPT(CURLOPT_CONNECTTIMEOUT_MS,
+	    timeout_ms < FETCH_CONNECT_MAX_MS ? timeout_ms :
+	    FETCH_CONNECT_MAX_MS);
+	FETCH_SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	FETCH_SETOPT(CURLOPT_USERAGENT, "mtasts/" PACKAGE_VERSION);
+	FETCH_SETOPT(CURLOPT_MAXFILESIZE, (long)STS_POLICY_BODY_MAX);
+	FETCH_SETOPT(CURLOPT_WRITEFUNCTION, fetch_write);
+	FETCH_SETOPT(CURLOPT_WRITEDATA, f);
+
+	FETCH_SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	FETCH_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	FETCH_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	FETCH_SETOPT(CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
+	FETCH_SETOPT(CURLOPT_SSL_CTX_DATA, f);
+	if (cfg->tls_ca_file != NULL && cfg->tls_ca_file[0] != '\0') {
+		FETCH_SETOPT(CURLOPT_CAINFO, cfg->tls_ca_file);
+		if (cfg->tls_ca_path == NULL || cfg->tls_ca_path[0] == '\0')
+			FETCH_SETOPT(CURLOPT_CAPATH, (char *)NULL);
+	}
+	if (cfg->tls_ca_path != NULL && cfg->tls_ca_path[0] != '\0') {
+		FETCH_SETOPT(CURLOPT_CAPATH, cfg->tls_ca_path);
+		if (cfg->tls_ca_file == NULL || cfg->tls_ca_file[0] == '\0')
+			FETCH_SETOPT(CURLOPT_CAINFO, (char *)NULL);
+	}
+#undef FETCH_SETOPT
+	return 0;
+fail:
+	res->status = FETCH_ERROR;
+	fetch_oneline(res->why, sizeof(res->why), "libcurl: %s: %s", opt,
+	    curl_easy_strerror(rc));
+	return -1;
+}
+
+/* fetch_policy - fetch the policy of domain into res. */
+void
+fetch_policy(const struct config *cfg, const char *domain,
+    struct fetch_result *res)
+{
+	struct fetch_ctx f;
+	struct dns_addrs addrs;
+	struct curl_slist *resolve = NULL, *tmp;
+	struct timespec start;
+	char	url[FETCH_HOST_MAX + 64], portbuf[16];
+	char	errbuf[CURL_ERROR_SIZE];
+	char   *entry = NULL;
+	unsigned int port = cfg->policy_https_port ? cfg->policy_https_port :
+	    443;
+	long long timeout_ms;
+	CURLcode rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&f, 0, sizeof(f));
+	memset(&addrs, 0, sizeof(addrs));
+	errbuf[0] = '\0';
+	res->status = FETCH_ERROR;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	timeout_ms = cfg->fetch_timeout > 0 ? (long long)cfg->fetch_timeout :
+	    FETCH_DEFAULT_TIMEOUT;
+	timeout_ms = timeout_ms > FETCH_MAX_TIMEOUT_MS / 1000 ?
+	    FETCH_MAX_TIMEOUT_MS : timeout_ms * 1000;
+
+	if (domain == NULL || !fetch_domain_ok(domain)) {
+		fetch_oneline(res->why, sizeof(res->why),
+		    "invalid policy domain");
+		goto out;
+	}
+	if (port > 65535) {
+		fetch_oneline(res->why, sizeof(res->why),
+		    "invalid policy_https_port %u", port);
+		goto out;
+	}
+	snprintf(f.host, sizeof(f.host), FETCH_HOST_PREFIX "%s", domain);
+	portbuf[0] = '\0';
+	if (port != 443)
+		snprintf(portbuf, sizeof(portbuf), ":%u", port);
+	snprintf(url, sizeof(url), "https://%s%s" FETCH_PATH, f.host,
+	    portbuf);
+
+	resolver_addrs(f.host, &addrs);
+	if (addrs.status != DNS_OK || addrs.n == 0) {
+		fetch_oneline(res->why, sizeof(res->why),
+		    "%s: no address (%s%s%s)", f.host,
+		    dns_status_name(addrs.status),
+		    addrs.status == DNS_NXDOMAIN || addrs.why[0] == '\0' ?
+		    "" : ": ", addrs.status == DNS_NXDOMAIN ? "" : addrs.why);
+		goto out;
+	}
+	timeout_ms -= fetch_elapsed_ms(&start);
+	if (timeout_ms <= 0) {
+		fetch_oneline(res->why, sizeof(res->why),
+		    "timeout: %s resolved too late", f.host);
+		goto out;
+	}
+	if ((entry = fetch_resolve_list(&f, &addrs, port)) == NULL) {
+		fetch_oneline(res->why, sizeof(res->why), "%s: %s", f.host,
+		    f.allow != NULL && f.nallow == 0 ? "no usable address" :
+		    "out of memory");
+		goto out;
+	}
+	if ((tmp = curl_slist_append(NULL, entry)) == NULL) {
+		fetch_oneline(res->why, sizeof(res->why), "out of memory");
+		goto out;
+	}
+	resolve = tmp;
+
+	if ((f.curl = curl_easy_init()) == NULL) {
+		fetch_oneline(res->why, sizeof(res->why),
+		    "libcurl: cannot create a handle");
+		goto out;
+	}
+	if (fetch_setup(&f, cfg, url, resolve, (long)timeout_ms, errbuf,
+	    res) == -1)
+		goto out;
+	rc = curl_easy_perform(f.curl);
+	fetch_classify(&f, rc, errbuf, res);
+	if (res->status == FETCH_OK) {
+		if (f.body == NULL && (f.body = malloc(1)) == NULL) {
+			res->status = FETCH_ERROR;
+			fetch_oneline(res->why, sizeof(res->why),
+			    "out of memory");
+			goto out;
+		}
+		f.body[f.len] = '\0';
+		res->body = f.body;
+		res->len = f.len;
+		f.body = NULL;
+	}
+	log_debug("fetch %s: %s%s%s", url, fetch_status_name(res->status),
+	    res->why[0] ? ": " : "", res->why);
+out:
+	if (f.curl != NULL)
+		curl_easy_cleanup(f.curl);
+	curl_slist_free_all(resolve);
+	free(entry);
+	free(f.allow);
+	free(f.body);
+	dns_addrs_free(&addrs);
+}
+
+/* fetch_result_free - release the body of a result. */
+void
+fetch_result_free(struct fetch_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->body);
+	res->body = NULL;
+	res->len = 0;
+}
+
+/* fetch_global_init - pick curl's OpenSSL backend and initialise libcurl. */
+int
+fetch_global_init(void)
+{
+	const curl_version_info_data *vi;
+	CURLsslset ss;
+	CURLcode rc;
+
+	/* The name check lives in an SSL_CTX callback: OpenSSL or nothing. */
+	ss = curl_global_sslset(CURLSSLBACKEND_OPENSSL, NULL, NULL);
+	if (ss != CURLSSLSET_OK && ss != CURLSSLSET_TOO_LATE) {
+		log_warnx("fetch: libcurl has no OpenSSL backend");
+		return -1;
+	}
+	if ((rc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+		log_warnx("fetch: curl_global_init: %s",
+		    curl_easy_strerror(rc));
+		return -1;
+	}
+	vi = curl_version_info(CURLVERSION_NOW);
+	if (vi == NULL || !(vi->features & CURL_VERSION_SSL)) {
+		log_warnx("fetch: libcurl has no TLS support");
+		curl_global_cleanup();
+		return -1;
+	}
+	return 0;
+}
+
+/* fetch_global_cleanup - curl_global_cleanup, after the threads are gone. */
+void
+fetch_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+/* fetch_status_name - the RFC 8460 result type of a failure class. */
+const char *
+fetch_status_name(enum fetch_status s)
+{
+	switch (s) {
+	case FETCH_OK:
+		return "ok";
+	case FETCH_ERROR:
+		return "sts-policy-fetch-error";
+	case FETCH_WEBPKI:
+		return "sts-webpki-invalid";
+	case FETCH_INVALID:
+		return "sts-policy-invalid";
+	}
+	return "unknown";
+}
