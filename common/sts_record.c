@@ -25,9 +25,10 @@
  *
  *	sts_record_select() applies the whole discovery rule (T4, T5).
  * DIAGNOSTICS
- *	txt_rdata_join() returns -1 for truncated or empty RDATA, a NUL byte
- *	(the output is a C string, so a NUL would hide the rest of the RR
- *	from string consumers) or output that does not fit. The other
+ *	txt_rdata_join() returns -1 for truncated or empty RDATA or output
+ *	that does not fit. A NUL byte is kept (callers use the returned
+ *	length): dropping the RR would change the record count that T5
+ *	decides on, and sts_record_parse() refuses the NUL itself. The other
  *	functions report why a record was refused in a static string.
  */
 #include <limits.h>
@@ -86,8 +87,6 @@ txt_rdata_join(const unsigned char *rdata, size_t rdlen, char *out,
 			return -1;		/* truncated string */
 		if (slen >= outsz - olen)
 			return -1;		/* no room for it and the NUL */
-		if (memchr(rdata + pos, '\0', slen) != NULL)
-			return -1;
 		memcpy(out + olen, rdata + pos, slen);
 		olen += slen;
 		pos += slen;

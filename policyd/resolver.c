@@ -58,9 +58,9 @@
  *	completed one is never cancelled.
  *
  *	TXT answers: each RR's character-strings are joined with no
- *	separator (txt_rdata_join()); the bytes are kept as they are and
- *	len[] holds each length. An RR that txt_rdata_join() refuses (it
- *	refuses one holding a NUL byte) is left out. resolver_addrs()
+ *	separator (txt_rdata_join()); the bytes are kept as they are, NUL
+ *	bytes included, and len[] holds each length. A malformed RR that
+ *	txt_rdata_join() refuses is left out. resolver_addrs()
  *	returns numeric strings, IPv4 first.
  * DIAGNOSTICS
  *	resolver_init() returns -1 with a reason (bad forwarder, unreadable
