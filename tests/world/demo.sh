@@ -1,0 +1,105 @@
+#!/bin/bash
+# demo.sh - the README's demo: install what is needed (Debian 12), build,
+# start the bundled test world (DNS and HTTPS policy hosts on loopback)
+# and mtasts-policyd on its LMDB cache, then ask the socketmap about an
+# enforce, a testing and a no-policy domain - with Postfix's own postmap,
+# the way Postfix will ask - and show what the daemon cached.
+#
+# usage: bash tests/world/demo.sh [--no-install]
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$(pwd)
+PY=/usr/bin/python3
+
+if [ "${1:-}" != "--no-install" ]; then
+	echo "== installing packages (Debian 12)"
+	bash contrib/debian-deps.sh >/tmp/mtasts-demo-apt.log 2>&1 ||
+	    { tail -20 /tmp/mtasts-demo-apt.log; exit 1; }
+fi
+if [ ! -x _build/policyd/mtasts-policyd ]; then
+	echo "== building"
+	{ ./autogen.sh && mkdir -p _build && cd _build && ../configure -q &&
+	    make -j"$(nproc)" -s; } >/tmp/mtasts-demo-build.log 2>&1 ||
+	    { tail -30 /tmp/mtasts-demo-build.log; exit 1; }
+	cd "$top"
+fi
+
+work=$(mktemp -d /tmp/mtasts-demo.XXXXXX)
+world_pid="" policyd_pid=""
+cleanup() {
+	[ -n "$policyd_pid" ] && kill "$policyd_pid" 2>/dev/null && wait "$policyd_pid" 2>/dev/null
+	[ -n "$world_pid" ] && kill "$world_pid" 2>/dev/null && wait "$world_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+echo "== starting the test world"
+mkfifo "$work/world.out"
+$PY tests/world/world.py up --dir "$work/world" >"$work/world.out" 2>"$work/world.err" &
+world_pid=$!
+dns_port="" https_port="" ca=""
+exec 3<"$work/world.out"
+while read -r -t 60 key a b <&3; do
+	case $key in
+	dns) dns_port=$b ;;
+	https) https_port=$b ;;
+	ca) ca=$a ;;
+	ready) break ;;
+	esac
+done
+if [ -z "$dns_port" ] || [ -z "$https_port" ]; then
+	echo "the world did not start:"; cat "$work/world.err"; exit 1
+fi
+echo "   DNS on 127.0.0.1:$dns_port, HTTPS policy hosts on 127.0.0.1:$https_port"
+
+mkdir -p "$work/cache"
+cat >"$work/mtasts.conf" <<CONF
+# the demo's configuration: everything else is the built-in default
+socketmap_listen = unix:$work/socketmap.sock
+control_socket = $work/control.sock
+cache_dir = $work/cache
+dns_forwarder = 127.0.0.1@$dns_port
+dnssec = no
+tls_ca_file = $ca
+policy_https_port = $https_port
+CONF
+echo "== starting mtasts-policyd -f -c $work/mtasts.conf"
+_build/policyd/mtasts-policyd -f -c "$work/mtasts.conf" 2>"$work/policyd.log" &
+policyd_pid=$!
+for _ in $(seq 50); do [ -S "$work/control.sock" ] && break; sleep 0.1; done
+[ -S "$work/control.sock" ] || { cat "$work/policyd.log"; exit 1; }
+
+lookup() {
+	local out rc
+	out=$(postmap -q "$1" "socketmap:unix:$work/socketmap.sock:sts")
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		printf '   %-16s %s\n' "$1" "$out"
+	else
+		printf '   %-16s (not found: deliver as without MTA-STS)\n' "$1"
+	fi
+}
+echo "== postmap -q DOMAIN socketmap:unix:$work/socketmap.sock:sts"
+for d in enforce.test testing.test nxdomain.test; do lookup "$d"; done
+echo "== again (answered from the LMDB cache)"
+for d in enforce.test testing.test nxdomain.test; do lookup "$d"; done
+
+echo "== the cache, through the control socket"
+$PY - "$work/control.sock" <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+for d in ("enforce.test", "testing.test", "nxdomain.test"):
+	f.write("show %s\n" % d)
+	f.flush()
+	o = json.loads(f.readline())
+	if o.get("state") == "policy":
+		print("   %-16s mode=%s id=%s mx=%s expires %s" % (d, o["mode"],
+		    o["id"], ",".join(o["mx"]), o["expires_at"]))
+	else:
+		print("   %-16s no policy (%s) until %s" % (d, o.get("last_error"),
+		    o.get("negative_until")))
+PYEOF
+echo "== what policyd logged"
+sed 's/^/   /' "$work/policyd.log"
