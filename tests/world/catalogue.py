@@ -362,13 +362,13 @@ def catalogue():
 	    host={"pad_to": 65536}))
 	c.append(_pol("slow.test", ["Y27", "F7"],
 	    "body trickles for 8 s (> fetch_timeout)", B, False,
-	    host={"mode": "slow", "delay": 8}, slow=True))
+	    host={"behaviour": "slow", "delay": 8}, slow=True))
 	c.append(_pol("hang.test", ["F7"], "request never answered", B, False,
-	    host={"mode": "hang", "delay": 30}, slow=True))
+	    host={"behaviour": "hang", "delay": 30}, slow=True))
 	c.append(_pol("hang-tls.test", ["F7"], "TLS handshake stalls", B, False,
-	    host={"mode": "hang-tls", "delay": 8}, requests=0, slow=True))
+	    host={"behaviour": "hang-tls", "delay": 8}, requests=0, slow=True))
 	c.append(_pol("close.test", ["F4"], "connection closed, no response",
-	    B, False, host={"mode": "close"}))
+	    B, False, host={"behaviour": "close"}))
 	for dom, kind, ids, about in (
 	    ("expired-cert.test", "expired", ["Y28", "F2"], "expired"),
 	    ("notyet-cert.test", "notyet", ["F2"], "not yet valid"),

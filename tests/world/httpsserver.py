@@ -23,7 +23,7 @@
 #			1000 bytes) to exactly this many bytes
 #	  headers	[[name, value], ...] extra response headers
 #	  location	Location header (redirects)
-#	  mode		"normal"; "delay" (sleep `delay` s, then answer);
+#	  behaviour	"normal"; "delay" (sleep `delay` s, then answer);
 #			"slow" (headers, then the body one byte every 0.5 s
 #			for `delay` s, then the rest); "hang" (read the
 #			request, never answer; waits up to `delay` s or until
@@ -39,7 +39,7 @@
 #	to --log as one JSON line, e.g.
 #	{"t": ..., "event": "request", "sni": "mta-sts.x.test", "host": ...,
 #	 "method": "GET", "path": "/.well-known/mta-sts.txt",
-#	 "headers": [[k, v], ...], "status": 200, "mode": "normal"}
+#	 "headers": [[k, v], ...], "status": 200, "behaviour": "normal"}
 #	{"t": ..., "event": "tls", "sni": "mta-sts.x.test"}
 #	{"t": ..., "event": "tls_error", "sni": ..., "error": "..."}
 #
@@ -215,12 +215,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 		hostname = hosthdr.rsplit(":", 1)[0] if hosthdr and \
 		    not hosthdr.endswith("]") else hosthdr
 		h = st.host(sni) or st.host(hostname)
-		mode = (h or {}).get("mode", "normal")
+		mode = (h or {}).get("behaviour", "normal")
 		status = int((h or {}).get("status", 200)) if h else 404
 		srv.log.write(event="request", sni=sni, host=hosthdr,
 		    method=self.command, path=self.path,
 		    headers=[[k, v] for k, v in self.headers.items()],
-		    status=status, mode=mode, port=self.client_address[1])
+		    status=status, behaviour=mode, port=self.client_address[1])
 		self.close_connection = True
 		if h is None:
 			self._send(404, "text/plain", b"no such policy host\n",
@@ -309,7 +309,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
 		h = st.host(name)
 		if h is None:
 			return None
-		if h.get("mode") == "hang-tls":
+		if h.get("behaviour") == "hang-tls":
 			time.sleep(float(h.get("delay", 30)))
 		try:
 			sslsock.context = st.context(h["cert"], h["key"])

@@ -254,7 +254,8 @@ class World:
 		"""set_host - merge behaviour fields into a policy host.
 
 		Fields: status, content_type (None: no header), body, pad_to,
-		headers, location, mode, delay, cert (a kind for cert_for)."""
+		headers, location, behaviour, delay, cert (a kind for
+		cert_for)."""
 		host = "mta-sts." + _norm(domain)
 		old = self.state["hosts"].get(host, {})
 		h = {"cert": old.get("cert"), "key": self.certs.leaf_key} \
