@@ -40,11 +40,15 @@ def world():
 
 
 def _finish(daemons):
-	"""_finish - SIGTERM every daemon; report those slower than 5 s."""
+	"""_finish - SIGTERM every daemon still running: each must exit 0
+	within 5 s (a crash, or a sanitizer report at exit, shows here)."""
 	errors = []
 	for d in daemons:
 		try:
-			d.stop(5)
+			rc, took = d.stop(5)
+			if rc not in (0, None):
+				errors.append("mtasts-policyd exited with %s: %s" %
+				    (rc, d.stderr_tail(2000)))
 		except DaemonError as e:
 			errors.append(str(e))
 		d.cleanup()

@@ -294,6 +294,8 @@ class Daemon:
 		while time.time() < end:
 			rc = self.proc.poll()
 			if rc is not None:
+				self.proc = None
+				self.errf.close()
 				raise DaemonError("mtasts-policyd exited with %s "
 				    "before its sockets were ready: %s" % (rc,
 				    self.stderr_tail()))

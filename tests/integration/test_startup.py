@@ -53,7 +53,7 @@ def test_sigterm_with_lookups_in_flight(world, daemon_factory, fresh):
 	assert wait_until(lambda: world.fetch_count(d) == 1, 5)
 	rc, took = p.stop()
 	c.close()
-	assert took < 5
+	assert rc == 0 and took < 5
 
 
 def test_version_flag():

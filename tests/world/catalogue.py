@@ -234,7 +234,7 @@ def catalogue():
 	c.append(_pol("none-mode.test", ["Y03", "C7"], "mode none, no mx",
 	    _lines("version: STSv1", "mode: none", "max_age: 86400"), False,
 	    show={"mode": "none", "mx": []}))
-	c.append(_pol("y04-enforce-no-mx.test", ["Y04", "P1"],
+	c.append(_pol("y04-enforce-no-mx.test", ["Y04", "P1", "W08"],
 	    "enforce without mx",
 	    _lines("version: STSv1", "mode: enforce", "max_age: 86400"),
 	    False))
@@ -354,7 +354,8 @@ def catalogue():
 	    host={"status": 302, "location":
 	    "http://127.0.0.1/.well-known/mta-sts.txt"}))
 	for st in (201, 204, 206, 304, 404, 500):
-		c.append(_pol("status-%d.test" % st, ["Y26", "F4"],
+		c.append(_pol("status-%d.test" % st, ["Y26", "F4"] +
+		    (["W08", "F9"] if st == 404 else []),
 		    "status %d" % st, B, False, host={"status": st}))
 	c.append(_pol("oversize.test", ["Y27", "F7", "S5"], "65537-byte body",
 	    B, False, host={"pad_to": 65537}))
@@ -369,6 +370,13 @@ def catalogue():
 	    host={"behaviour": "hang-tls", "delay": 8}, requests=0, slow=True))
 	c.append(_pol("close.test", ["F4"], "connection closed, no response",
 	    B, False, host={"behaviour": "close"}))
+	c.append(_pol("host-nxdomain.test", ["W08", "F9"],
+	    "policy host name does not exist", B, False, requests=0,
+	    tls=False, behaviour={"mta-sts.host-nxdomain.test": "nxdomain"}))
+	c.append(_pol("host-timeout.test", ["W08", "F7"],
+	    "policy host address lookup never answers", B, False, requests=0,
+	    tls=False, behaviour={"mta-sts.host-timeout.test": "timeout"},
+	    slow=True))
 	for dom, kind, ids, about in (
 	    ("expired-cert.test", "expired", ["Y28", "F2"], "expired"),
 	    ("notyet-cert.test", "notyet", ["F2"], "not yet valid"),
