@@ -431,7 +431,7 @@ def tls_context(cafile, verify=True):
 
 
 def https_get(world, domain, path="/.well-known/mta-sts.txt", verify=True,
-    timeout=5, sni=None, total=30):
+    timeout=5, sni=None, total=30, addr=None):
 	"""https_get - GET from mta-sts.DOMAIN on the world's HTTPS port.
 
 	Returns (status, {lower-case header: value}, body bytes). Raises
@@ -440,7 +440,7 @@ def https_get(world, domain, path="/.well-known/mta-sts.txt", verify=True,
 	end = time.time() + total
 	host = "mta-sts." + domain
 	ctx = tls_context(world.ca_file, verify)
-	raw = socket.create_connection((world.addr, world.https_port),
+	raw = socket.create_connection((addr or world.addr, world.https_port),
 	    timeout=timeout)
 	try:
 		s = ctx.wrap_socket(raw, server_hostname=sni or host)

@@ -268,6 +268,16 @@ def test_https_runtime_change(world, fresh):
 	assert world.fetch_count(d) == 4
 
 
+def test_https_ipv6(world):
+	if not world.https_v6:
+		pytest.skip("no HTTPS listener on ::1")
+	r = dns_query(world, "mta-sts.ipv6-only.test", "AAAA")
+	assert [str(x.rdata) for x in r.rr] == ["::1"]
+	assert dns_query(world, "mta-sts.ipv6-only.test", "A").rr == []
+	st, _, body = https_get(world, "ipv6-only.test", addr="::1")
+	assert st == 200 and body == base_policy("ipv6-only.test").encode()
+
+
 def test_https_unknown_host(world):
 	with pytest.raises(ssl.SSLCertVerificationError):
 		https_get(world, "nowhere.test")

@@ -19,6 +19,7 @@
 #	  show		fields the control "show" must report (mode, max_age, id)
 #	  no_fetch	other domains whose policy host must see no request
 #	  slow		the case takes up to fetch_timeout/lookup_wait
+#	  needs_v6	the policy host is reachable over IPv6 only
 #	A case whose TXT record is invalid still has a valid policy host: a
 #	client that wrongly accepted the record would fetch it and answer OK.
 #	Likewise failure statuses and wrong media types carry a valid policy
@@ -54,7 +55,7 @@ class Case:
 
 	def __init__(self, domain, ids, about, txt=None, policy=True, host=None,
 	    cert="valid", dns=None, behaviour=None, answer=None, requests=1,
-	    tls=None, show=None, no_fetch=(), slow=False):
+	    tls=None, show=None, no_fetch=(), slow=False, needs_v6=False):
 		self.domain = domain
 		self.ids = list(ids)
 		self.about = about
@@ -75,6 +76,7 @@ class Case:
 		self.show = dict(show or {})
 		self.no_fetch = list(no_fetch)
 		self.slow = slow
+		self.needs_v6 = needs_v6	# the world must serve HTTPS on ::1
 
 	@property
 	def name(self):
@@ -370,6 +372,9 @@ def catalogue():
 	    host={"behaviour": "hang-tls", "delay": 8}, requests=0, slow=True))
 	c.append(_pol("close.test", ["F4"], "connection closed, no response",
 	    B, False, host={"behaviour": "close"}))
+	c.append(_pol("ipv6-only.test", ["F1"],
+	    "policy host has only an AAAA record (::1)", B, True,
+	    host={"aaaa": "::1"}, needs_v6=True))
 	c.append(_pol("host-nxdomain.test", ["W08", "F9"],
 	    "policy host name does not exist", B, False, requests=0,
 	    tls=False, behaviour={"mta-sts.host-nxdomain.test": "nxdomain"}))

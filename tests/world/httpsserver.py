@@ -4,7 +4,7 @@
 #
 # SYNOPSIS
 #	/usr/bin/python3 httpsserver.py --state FILE --log FILE
-#	    [--addr 127.0.0.1] [--port 0] [--parent PID]
+#	    [--addr 127.0.0.1] [--port 0] [--addr6 ::1] [--parent PID]
 #
 # DESCRIPTION
 #	One TLS listener serves every "mta-sts.DOMAIN" host of the world: an
@@ -43,8 +43,9 @@
 #	{"t": ..., "event": "tls", "sni": "mta-sts.x.test"}
 #	{"t": ..., "event": "tls_error", "sni": ..., "error": "..."}
 #
-#	When bound it prints "READY https ADDR PORT" on stdout. With --parent
-#	it exits when that process goes away.
+#	When bound it prints "READY https ADDR PORT [ADDR6]" on stdout, ADDR6
+#	when --addr6 could be bound on the same port too. With --parent it
+#	exits when that process goes away.
 #
 import argparse
 import http.server
@@ -358,13 +359,27 @@ def main():
 	ap.add_argument("--addr", default="127.0.0.1")
 	ap.add_argument("--port", type=int, default=0)
 	ap.add_argument("--parent", type=int)
+	ap.add_argument("--addr6", help="also listen here, same port "
+	    "(best effort, e.g. ::1)")
 	args = ap.parse_args()
-	srv = Server((args.addr, args.port), State(args.state), Log(args.log))
+	state, log = State(args.state), Log(args.log)
+	srv = Server((args.addr, args.port), state, log)
+	port = srv.server_address[1]
+	extra = ""
+	if args.addr6:
+		try:
+			srv6 = Server((args.addr6, port), state, log)
+		except OSError as e:
+			sys.stderr.write("httpsserver: no %s: %s\n" % (args.addr6,
+			    e))
+		else:
+			threading.Thread(target=srv6.serve_forever,
+			    daemon=True).start()
+			extra = " %s" % args.addr6
 	if args.parent:
 		threading.Thread(target=_watch_parent, args=(args.parent,),
 		    daemon=True).start()
-	sys.stdout.write("READY https %s %d\n" % (args.addr,
-	    srv.server_address[1]))
+	sys.stdout.write("READY https %s %d%s\n" % (args.addr, port, extra))
 	sys.stdout.flush()
 	try:
 		srv.serve_forever()

@@ -88,10 +88,12 @@ class World:
 	"""World - the servers, their shared state and their logs."""
 
 	def __init__(self, directory, addr="127.0.0.1", dns_port=0,
-	    https_port=0, catalogue=True, bulk=0, _attach=False):
+	    https_port=0, catalogue=True, bulk=0, addr6="::1", _attach=False):
 		self.dir = os.path.abspath(directory)
 		os.makedirs(self.dir, exist_ok=True)
 		self.addr = addr
+		self.addr6 = addr6		# HTTPS also here if possible
+		self.https_v6 = False
 		self.want_dns_port = dns_port
 		self.want_https_port = https_port
 		self.dns_port = None
@@ -116,6 +118,7 @@ class World:
 				self.addr = info["addr"]
 				self.dns_port = info["dns_port"]
 				self.https_port = info["https_port"]
+				self.https_v6 = bool(info.get("https_v6"))
 			except (OSError, ValueError, KeyError):
 				pass
 			return
@@ -349,9 +352,13 @@ class World:
 			if case.policy is not None:
 				host = dict(case.host)
 				cname = host.pop("cname", None)
+				aaaa = host.pop("aaaa", None)
 				if cname:
 					self.set_records("mta-sts." + d,
 					    [["CNAME", cname]])
+				elif aaaa:
+					self.set_records("mta-sts." + d,
+					    [["AAAA", aaaa]])
 				else:
 					self.set_records("mta-sts." + d,
 					    [["A", self.addr]])
@@ -379,6 +386,8 @@ class World:
 		    self.state_path, "--log", self.dns_log if
 		    script.startswith("dns") else self.https_log, "--addr",
 		    self.addr, "--port", str(port), "--parent", str(os.getpid())]
+		if script.startswith("https") and self.addr6:
+			args += ["--addr6", self.addr6]
 		p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err,
 		    stdin=subprocess.DEVNULL, close_fds=True)
 		err.close()
@@ -399,7 +408,10 @@ class World:
 				msg = f.read().strip()
 			raise WorldError("%s did not start (exit %s): %s" %
 			    (script, p.returncode, msg[-2000:]))
-		return int(line.split()[3])
+		words = line.decode().split()
+		if script.startswith("https"):
+			self.https_v6 = len(words) > 4
+		return int(words[3])
 
 	def start(self):
 		"""start - run both servers; learn their ports."""
@@ -414,7 +426,9 @@ class World:
 			raise
 		with open(os.path.join(self.dir, "world.json"), "w") as f:
 			json.dump({"addr": self.addr, "dns_port": self.dns_port,
-			    "https_port": self.https_port, "ca": self.ca_file,
+			    "https_port": self.https_port, "https_v6":
+			    self.addr6 if self.https_v6 else None,
+			    "ca": self.ca_file,
 			    "pid": os.getpid()}, f)
 		atexit.register(self.stop)
 		return self
