@@ -404,6 +404,25 @@ control_request(char *line)
 		NEED(2);
 		return do_refresh(argv[1]);
 	}
+	/* Holds arrive with the milter; until then there are none. */
+	if (strcmp(argv[0], "holds") == 0) {
+		const char *usage = "holds";
+
+		NEED(1);
+		o = reply_ok();
+		json_object_set_new(o, "holds", json_array());
+		return o;
+	}
+	if (strcmp(argv[0], "release") == 0) {
+		const char *usage = "release QUEUE_ID|--all";
+
+		NEED(2);
+		if (strcmp(argv[1], "--all") != 0)
+			return reply_error("not held: %s", argv[1]);
+		o = reply_ok();
+		json_object_set_new(o, "released", json_integer(0));
+		return o;
+	}
 #undef NEED
 	return reply_error("unknown command \"%s\"", argv[0]);
 }

@@ -1,0 +1,1 @@
+/* ctl_client.h - placeholder */

@@ -1,0 +1,1 @@
+/* ctl_check.h - placeholder */

@@ -1,0 +1,55 @@
+/*
+ * probe.h - probe one MX host the way a sending MTA under an MTA-STS
+ * enforce policy would (RFC 8461 §4.2, §5): connect to port mx_smtp_port
+ * of each address libunbound gives for the host, read the banner, EHLO as
+ * probe_helo, require STARTTLS, handshake with TLS >= 1.2 and SNI = the MX
+ * name, verify the chain against tls_ca_file/tls_ca_path and the MX name
+ * with X509_check_host (DNS-IDs only, no partial wildcards), then QUIT.
+ * Nothing is ever sent in plaintext beyond EHLO/STARTTLS/QUIT.
+ */
+#ifndef MTASTS_PROBE_H
+#define MTASTS_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Outcomes; the failures map to RFC 8460 result types (E10). */
+enum probe_result {
+	PROBE_OK,
+	PROBE_STARTTLS_NOT_SUPPORTED,	/* starttls-not-supported */
+	PROBE_CERT_HOST_MISMATCH,	/* certificate-host-mismatch */
+	PROBE_CERT_EXPIRED,		/* certificate-expired (or not yet valid) */
+	PROBE_CERT_NOT_TRUSTED,		/* certificate-not-trusted */
+	PROBE_VALIDATION_FAILURE,	/* validation-failure (TLS < 1.2, handshake) */
+	PROBE_UNREACHABLE		/* DNS, connect, timeout, SMTP error: transient, not reported */
+};
+
+struct probe_report {
+	enum probe_result result;
+	char	host[256];		/* the MX name probed */
+	char	addr[64];		/* the address that gave the result */
+	char	tls_version[16];	/* "TLSv1.3", or "" */
+	char	cipher[64];
+	char	cert_subject[256];	/* leaf, one line, or "" */
+	char	cert_issuer[256];
+	int64_t	cert_not_after;		/* Unix time, 0 if no certificate */
+	char	helo[256];		/* the MX's EHLO greeting name, for TLSRPT */
+	char	why[256];		/* one line for logs and mtasts-ctl */
+};
+
+/*
+ * probe_mx - probe host (an LDH name, lower-case) on cfg->mx_smtp_port.
+ * Tries each address in turn until one gives a TLS-level answer (success
+ * or a certificate failure); connect failures move on to the next.
+ * Bounded in time: PROBE_TIMEOUT seconds per address and step.
+ */
+#define PROBE_TIMEOUT	30
+void	probe_mx(const struct config *cfg, const char *host,
+	    struct probe_report *rep);
+
+/* probe_result_name - the RFC 8460 result type, "success" or "unreachable". */
+const char *probe_result_name(enum probe_result r);
+
+#endif
