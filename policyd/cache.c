@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -53,15 +54,11 @@ reader_free(void *p)
 	mdb_txn_abort((MDB_txn *)p);
 }
 
-/* cache_open - open the environment and check its format. */
+/* cache_check_dir - is dir a directory we (effective ids) can write? */
 int
-cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
+cache_check_dir(const char *dir, char *err, size_t errsz)
 {
 	struct stat st;
-	MDB_txn *txn = NULL;
-	MDB_val k, v;
-	int	rc, dead;
-	char	fmt[16];
 
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errsz, "cache_dir %s: %s", dir, strerror(errno));
@@ -71,11 +68,25 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 		snprintf(err, errsz, "cache_dir %s: not a directory", dir);
 		return -1;
 	}
-	if (access(dir, W_OK | X_OK) != 0) {
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
 		snprintf(err, errsz, "cache_dir %s: not writable: %s", dir,
 		    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* cache_open - open the environment and check its format. */
+int
+cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	int	rc, dead;
+	char	fmt[16];
+
+	if (cache_check_dir(dir, err, errsz) != 0)
+		return -1;
 	if ((rc = mdb_env_create(&env)) != 0)
 		goto fail;
 	if ((rc = mdb_env_set_maxdbs(env, 8)) != 0 ||

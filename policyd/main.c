@@ -190,30 +190,78 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-/* drop_privileges - become cfg->user / cfg->group. */
-static void
-drop_privileges(const struct config *cfg)
-{
-	struct passwd *pw = NULL;
-	struct group *gr;
+struct creds {
+	int	set;
+	uid_t	uid;
 	gid_t	gid;
+};
 
-	if (cfg->user == NULL || *cfg->user == '\0') {
+/* lookup_creds - resolve cfg->user / cfg->group; 0, or -1 with err. */
+static int
+lookup_creds(const struct config *cfg, struct creds *c, char *err,
+    size_t errsz)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	memset(c, 0, sizeof(*c));
+	if (cfg->user == NULL || *cfg->user == '\0')
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		snprintf(err, errsz, "user %s: no such user", cfg->user);
+		return -1;
+	}
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	if (cfg->group != NULL && *cfg->group != '\0') {
+		if ((gr = getgrnam(cfg->group)) == NULL) {
+			snprintf(err, errsz, "group %s: no such group",
+			    cfg->group);
+			return -1;
+		}
+		c->gid = gr->gr_gid;
+	}
+	c->set = 1;
+	return 0;
+}
+
+/*
+ * check_cache_as - check cache_dir with the rights the daemon will have,
+ * while we can still clean up our sockets if it is unusable.
+ */
+static int
+check_cache_as(const struct config *cfg, const struct creds *c, char *err,
+    size_t errsz)
+{
+	int	ret;
+
+	if (c->set && geteuid() == 0) {
+		if (setegid(c->gid) != 0 || seteuid(c->uid) != 0) {
+			snprintf(err, errsz, "cannot switch to user %s: %s",
+			    cfg->user, strerror(errno));
+			return -1;
+		}
+	}
+	ret = cache_check_dir(cfg->cache_dir, err, errsz);
+	if (c->set && getuid() == 0) {
+		if (seteuid(0) != 0 || setegid(0) != 0)
+			fatal("cannot switch back to root");
+	}
+	return ret;
+}
+
+/* drop_privileges - become the configured user and group for good. */
+static void
+drop_privileges(const struct config *cfg, const struct creds *c)
+{
+	if (!c->set) {
 		if (geteuid() == 0)
 			log_warnx("running as root: set user (and group) in "
 			    "the configuration");
 		return;
 	}
-	if ((pw = getpwnam(cfg->user)) == NULL)
-		fatalx("user %s: no such user", cfg->user);
-	gid = pw->pw_gid;
-	if (cfg->group != NULL && *cfg->group != '\0') {
-		if ((gr = getgrnam(cfg->group)) == NULL)
-			fatalx("group %s: no such group", cfg->group);
-		gid = gr->gr_gid;
-	}
-	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
-	    setuid(pw->pw_uid) != 0)
+	if (setgroups(1, &c->gid) != 0 || setgid(c->gid) != 0 ||
+	    setuid(c->uid) != 0)
 		fatal("cannot drop privileges to %s", cfg->user);
 	if (setuid(0) == 0)
 		fatalx("still root after dropping privileges");
@@ -283,6 +331,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config *cfg;
+	struct creds creds;
 	const char *path = NULL;
 	char	err[512];
 	sigset_t sigs;
@@ -326,7 +375,8 @@ main(int argc, char *argv[])
 		config_free(cfg);
 		return 0;
 	}
-	log_init(progname, cfg->syslog_facility, foreground);
+	/* Until the daemon is up, errors also go to the starting terminal. */
+	log_init(progname, cfg->syslog_facility, 1);
 	log_set_level(cfg->log_level);
 	if (defaults)
 		log_info("no %s: using the built-in defaults",
@@ -341,7 +391,13 @@ main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (lookup_creds(cfg, &creds, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	open_sockets(cfg, fds, &nfds, &ctlfd);
+	if (check_cache_as(cfg, &creds, err, sizeof(err)) != 0) {
+		listen_close_all();
+		fatalx("%s", err);
+	}
 	if (!foreground)
 		ready = daemonize();
 	if (cfg->pid_file != NULL && *cfg->pid_file != '\0' &&
@@ -349,7 +405,7 @@ main(int argc, char *argv[])
 		listen_close_all();
 		exit(1);
 	}
-	drop_privileges(cfg);
+	drop_privileges(cfg, &creds);
 	if (cache_open(cfg->cache_dir, cfg->cache_max_size, err,
 	    sizeof(err)) != 0) {
 		listen_close_all();
@@ -379,6 +435,7 @@ main(int argc, char *argv[])
 	if (ready >= 0) {
 		int	devnull;
 
+		log_init(progname, cfg->syslog_facility, 0);
 		if (write(ready, "R", 1) != 1)
 			log_warn("start-up pipe");
 		close(ready);
