@@ -69,9 +69,12 @@ policyd_pid=$!
 for _ in $(seq 50); do [ -S "$work/control.sock" ] && break; sleep 0.1; done
 [ -S "$work/control.sock" ] || { cat "$work/policyd.log"; exit 1; }
 
+# postmap needs a main.cf; a private one keeps the host's Postfix untouched.
+mkdir -p "$work/postfix"
+echo "compatibility_level = 3.6" >"$work/postfix/main.cf"
 lookup() {
 	local out rc
-	out=$(postmap -q "$1" "socketmap:unix:$work/socketmap.sock:sts")
+	out=$(postmap -c "$work/postfix" -q "$1" "socketmap:unix:$work/socketmap.sock:sts")
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		printf '   %-16s %s\n' "$1" "$out"
@@ -94,7 +97,9 @@ for d in ("enforce.test", "testing.test", "nxdomain.test"):
 	f.write("show %s\n" % d)
 	f.flush()
 	o = json.loads(f.readline())
-	if o.get("state") == "policy":
+	if not o.get("ok"):
+		print("   %-16s %s" % (d, o.get("error")))
+	elif o.get("state") == "policy":
 		print("   %-16s mode=%s id=%s mx=%s expires %s" % (d, o["mode"],
 		    o["id"], ",".join(o["mx"]), o["expires_at"]))
 	else:
