@@ -139,19 +139,6 @@ static const struct name_case name_cases[] = {
 	{ "P7 NUL inside", "a\0b", 0, 0, 3 },
 };
 
-/* copy_exact - heap copy of exactly n bytes (never NUL-terminated). */
-static char *
-copy_exact(const char *s, size_t n)
-{
-	char   *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, s, n);
-	return p;
-}
-
 /* test_names - dns_name_is_ldh and mx_pattern_is_valid (P7, Y19-Y22). */
 static void
 test_names(void)

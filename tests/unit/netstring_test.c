@@ -84,19 +84,6 @@ static const struct parse_case parse_cases[] = {
 	{ "max 0 refuses 1", "1:a,", NOLEN, 0, NS_ERROR, NULL, 0, 0 },
 };
 
-/* copy_exact - heap copy of exactly n bytes (never NUL-terminated). */
-static char *
-copy_exact(const char *s, size_t n)
-{
-	char   *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, s, n);
-	return p;
-}
-
 /* test_parse - run the parse table. */
 static void
 test_parse(void)

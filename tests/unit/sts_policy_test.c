@@ -239,19 +239,6 @@ static const struct pol_case pol_cases[] = {
 	    "control character"),
 };
 
-/* copy_exact - heap copy of exactly n bytes (never NUL-terminated). */
-static char *
-copy_exact(const char *s, size_t n)
-{
-	char   *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, s, n);
-	return p;
-}
-
 /* join_list - strings joined by '|' into out, for comparison. */
 static const char *
 join_list(char *out, size_t outsz, char **v, size_t n)

@@ -125,19 +125,6 @@ static const struct select_case select_cases[] = {
 	    { 0 }, STS_SELECT_OK, "z" },
 };
 
-/* copy_exact - heap copy of exactly n bytes (never NUL-terminated). */
-static char *
-copy_exact(const char *s, size_t n)
-{
-	char   *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, s, n);
-	return p;
-}
-
 /* test_select - the discovery rule over lists of RRs (T4, T5, X01-X20). */
 static void
 test_select(void)

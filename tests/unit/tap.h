@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -53,6 +54,22 @@ is_str(const char *got, const char *want, const char *desc)
 		diag("  got '%s', want '%s'", got ? got : "(null)",
 		    want ? want : "(null)");
 	return same;
+}
+
+/*
+ * copy_exact - a heap copy of exactly n bytes, never NUL-terminated, so
+ * AddressSanitizer catches a parser that reads past its length.
+ */
+static inline char *
+copy_exact(const char *s, size_t n)
+{
+	char   *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		abort();
+	if (n > 0)
+		memcpy(p, s, n);
+	return p;
 }
 
 /* done_testing - print the plan; the exit status tells make check too. */
