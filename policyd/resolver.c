@@ -9,7 +9,8 @@
  *	void resolver_set_timeout(ms)
  *	void resolver_txt(name, &txt)
  *	void resolver_addrs(host, &addrs)
- *	void dns_txt_free(&txt), dns_addrs_free(&addrs)
+ *	void resolver_mx(domain, &mx)
+ *	void dns_txt_free(&txt), dns_addrs_free(&addrs), dns_mx_free(&mx)
  *	const char *dns_status_name(status)
  * DESCRIPTION
  *	One struct ub_ctx serves every thread. With dns_forwarder set, each
@@ -62,6 +63,12 @@
  *	bytes included, and len[] holds each length. A malformed RR that
  *	txt_rdata_join() refuses is left out. resolver_addrs()
  *	returns numeric strings, IPv4 first.
+ *
+ *	MX answers: libunbound hands out RDATA with its names uncompressed;
+ *	each exchange is turned into lower-case text without the trailing
+ *	dot (bytes other than letters, digits, '-' and '_' as \DDD) and the
+ *	list is sorted by preference, stably. A lone RR whose exchange is
+ *	the root is a null MX (RFC 7505): null_mx is set.
  * DIAGNOSTICS
  *	resolver_init() returns -1 with a reason (bad forwarder, unreadable
  *	resolv.conf or trust anchor, libunbound failure). Lookups always fill
@@ -101,6 +108,7 @@
 #include "sts_record.h"
 
 #define RS_TYPE_A	1
+#define RS_TYPE_MX	15
 #define RS_TYPE_TXT	16
 #define RS_TYPE_AAAA	28
 #define RS_CLASS_IN	1
@@ -109,6 +117,7 @@
 #define RS_RCODE_NXDOMAIN	3
 #define RS_RCODE_REFUSED	5
 #define RS_SLOW_MS		1000	/* an answer this late is worth noting */
+#define RS_WIRE_NAME_MAX	255	/* RFC 1035 §3.1 */
 
 /* One asynchronous query; owned by its waiter unless abandoned. */
 struct rs_query {
@@ -752,6 +761,140 @@ dns_addrs_free(struct dns_addrs *a)
 	free(a->addr);
 	a->addr = NULL;
 	a->n = 0;
+}
+
+/*
+ * rs_mx_name - the exchange of an MX RDATA (wire form, uncompressed) as
+ * text in out; 0, or -1 when malformed.
+ */
+static int
+rs_mx_name(const unsigned char *p, size_t len, char *out, size_t outsz)
+{
+	size_t	i = 0, o = 0, wire = 0, l, k;
+	unsigned char c;
+
+	for (;;) {
+		if (i >= len)
+			return -1;
+		l = p[i++];
+		wire += l + 1;
+		if (wire > RS_WIRE_NAME_MAX)
+			return -1;
+		if (l == 0)
+			break;
+		if ((l & 0xc0) != 0 || l > len - i)
+			return -1;	/* a pointer, or past the end */
+		if (o > 0)
+			out[o++] = '.';
+		for (k = 0; k < l; k++) {
+			c = p[i + k];
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    c == '-' || c == '_') {
+				out[o++] = (char)c;
+			} else {
+				snprintf(out + o, outsz - o, "\\%03u", c);
+				o += 4;
+			}
+		}
+		i += l;
+	}
+	if (i != len)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+/* rs_mx_fill - the MX RRs of res into out, sorted; 0 or -1 (ENOMEM). */
+static int
+rs_mx_fill(const struct ub_result *res, struct dns_mx *out)
+{
+	/* Every wire byte may become "\DDD" (4 bytes), plus dots and NUL. */
+	char	name[RS_WIRE_NAME_MAX * 4 + 1];
+	struct dns_mx_rr rr;
+	size_t	n = 0, i, j, len;
+	const unsigned char *p;
+
+	while (res->data[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	if ((out->mx = calloc(n, sizeof(*out->mx))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		p = (const unsigned char *)res->data[i];
+		len = (size_t)res->len[i];
+		if (len < 3 || rs_mx_name(p + 2, len - 2, name,
+		    sizeof(name)) == -1) {
+			log_debug("resolver: %s: MX RR %zu (%zu bytes) left "
+			    "out: malformed", res->qname, i, len);
+			continue;
+		}
+		rr.pref = (unsigned int)p[0] << 8 | p[1];
+		if ((rr.host = strdup(name)) == NULL)
+			return -1;
+		/* Insertion keeps equal preferences in answer order. */
+		for (j = out->n; j > 0 && out->mx[j - 1].pref > rr.pref; j--)
+			out->mx[j] = out->mx[j - 1];
+		out->mx[j] = rr;
+		out->n++;
+	}
+	out->null_mx = out->n == 1 && out->mx[0].host[0] == '\0';
+	return 0;
+}
+
+/* resolver_mx - MX RRs of domain, sorted by preference. */
+void
+resolver_mx(const char *domain, struct dns_mx *out)
+{
+	struct rs_query *q = NULL;
+	const char *names[1];
+	int	types[1];
+
+	memset(out, 0, sizeof(*out));
+	out->status = DNS_SERVFAIL;
+	if (rs_ctx == NULL) {
+		snprintf(out->why, sizeof(out->why), "resolver not started");
+		return;
+	}
+	if ((q = rs_query_new()) == NULL) {
+		snprintf(out->why, sizeof(out->why), "out of memory");
+		return;
+	}
+	names[0] = domain;
+	types[0] = RS_TYPE_MX;
+	rs_resolve(&q, names, types, 1);
+	out->status = rs_status(q, "MX", out->why, sizeof(out->why));
+	if (out->status == DNS_OK) {
+		out->secure = q->res->secure != 0;
+		if (rs_mx_fill(q->res, out) == -1) {
+			dns_mx_free(out);
+			out->status = DNS_SERVFAIL;
+			snprintf(out->why, sizeof(out->why), "out of memory");
+		} else if (out->n == 0) {
+			out->status = DNS_SERVFAIL;
+			snprintf(out->why, sizeof(out->why),
+			    "no well-formed MX RR");
+		}
+	}
+	rs_query_free(q);
+}
+
+/* dns_mx_free - release what resolver_mx allocated. */
+void
+dns_mx_free(struct dns_mx *m)
+{
+	size_t	i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n; i++)
+		free(m->mx[i].host);
+	free(m->mx);
+	m->mx = NULL;
+	m->n = 0;
+	m->null_mx = 0;
 }
 
 /* dns_status_name - "ok", "nodata", "nxdomain", "servfail", "bogus". */

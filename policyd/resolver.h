@@ -61,6 +61,30 @@ void	dns_txt_free(struct dns_txt *t);
 void	resolver_addrs(const char *host, struct dns_addrs *out);
 void	dns_addrs_free(struct dns_addrs *a);
 
+/* One MX RR. */
+struct dns_mx_rr {
+	unsigned int pref;
+	char   *host;	/* lower-case, no trailing dot; "" for the root */
+};
+
+struct dns_mx {
+	enum dns_status status;
+	int	secure;		/* DNSSEC-validated answer */
+	int	null_mx;	/* RFC 7505: the only RR has exchange "." */
+	size_t	n;
+	struct dns_mx_rr *mx;	/* by preference; ties keep the answer's order */
+	char	why[128];
+};
+
+/*
+ * resolver_mx - MX RRs of domain (CNAMEs followed), sorted by preference.
+ * A byte of an exchange name that is not a letter, digit, '-' or '_' is
+ * written as \DDD, so such a name never passes dns_name_is_ldh(). A
+ * malformed RR is left out; when none is left, DNS_SERVFAIL.
+ */
+void	resolver_mx(const char *domain, struct dns_mx *out);
+void	dns_mx_free(struct dns_mx *m);
+
 /* dns_status_name - "ok", "nodata", "nxdomain", "servfail", "bogus". */
 const char *dns_status_name(enum dns_status s);
 
