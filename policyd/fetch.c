@@ -29,6 +29,16 @@
  *	stays on as well but would fall back to the subject CN. Needs
  *	libcurl with its OpenSSL backend (fetch_global_init() checks).
  *
+ *	What the exchange showed is kept in res for mtasts-ctl check, and
+ *	never decides anything: the Content-Type as sent, how many body
+ *	bytes arrived (or the Content-Length, when a body was refused for
+ *	it), the TLS version, and the leaf certificate (subject,
+ *	issuer, notAfter). A verify callback added in the SSL_CTX callback
+ *	records the leaf and the first error and returns what OpenSSL (and
+ *	whatever callback curl had set) decided; it also verifies the chain
+ *	once more without the name, on the same store, so that check can
+ *	tell "untrusted or expired" from "issued for another name".
+ *
  *	HTTP: HTTP/1.1, no conditional or caching request headers, no
  *	Accept-Encoding, no cookies. Only status 200 counts; the media type
  *	must be text/plain (type and subtype in any case, parameters
@@ -55,6 +65,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,6 +74,8 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -111,7 +124,24 @@ struct fetch_ctx {
 	int	verdict_set;	/* a callback decided the outcome */
 	enum fetch_status verdict;
 	char	why[256];
+
+	/* Seen by the verify callback, for fetch_result (never a verdict). */
+	int	(*prev_verify)(int, X509_STORE_CTX *);
+	size_t	received;	/* body bytes handed to fetch_write */
+	size_t	announced;	/* Content-Length, 0 when none */
+	int	cert_seen;
+	int	verify_failed;	/* OpenSSL reported an error */
+	char	tls_version[16];
+	char	subject[256];
+	char	issuer[256];
+	int64_t	not_after;
+	int	chain_ok;
+	char	chain_error[128];
 };
+
+/* The SSL_CTX ex_data slot that points at the fetch_ctx. */
+static int fetch_ex_index = -1;
+static pthread_once_t fetch_ex_once = PTHREAD_ONCE_INIT;
 
 /* fetch_oneline - format into buf, then make it one printable line. */
 static void
@@ -221,6 +251,7 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	size_t	n = size * nmemb, ncap;
 	char   *nb;
 
+	f->received += n;
 	if (fetch_check_head(f) != FETCH_OK)
 		return n == 0 ? 1 : 0;		/* anything but n aborts */
 	if (n > STS_POLICY_BODY_MAX - f->len) {
@@ -246,6 +277,117 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* fetch_header - curl header callback: note the Content-Length. */
+static size_t
+fetch_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	static const char name[] = "content-length:";
+	struct fetch_ctx *f = arg;
+	size_t	n = size * nmemb, i, v = 0;
+
+	if (n < sizeof(name) - 1)
+		return n;
+	for (i = 0; i < sizeof(name) - 1; i++)
+		if (fetch_lower((unsigned char)ptr[i]) != name[i])
+			return n;
+	while (i < n && (ptr[i] == ' ' || ptr[i] == '\t'))
+		i++;
+	for (; i < n && ptr[i] >= '0' && ptr[i] <= '9'; i++) {
+		if (v > (SIZE_MAX - 9) / 10)
+			return n;	/* absurd: not worth noting */
+		v = v * 10 + (size_t)(ptr[i] - '0');
+	}
+	f->announced = v;
+	return n;
+}
+
+/* fetch_ex_init - allocate the SSL_CTX ex_data slot, once. */
+static void
+fetch_ex_init(void)
+{
+	fetch_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* fetch_x509_name - one line of an X509_NAME (RFC 2253 order). */
+static void
+fetch_x509_name(const X509_NAME *name, char *out, size_t outsz)
+{
+	BIO    *b;
+	char   *p;
+	long	n;
+
+	out[0] = '\0';
+	if (name == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0)
+		fetch_oneline(out, outsz, "%.*s", (int)(n > 1024 ? 1024 : n),
+		    p);
+	BIO_free(b);
+}
+
+/*
+ * fetch_note_cert - record the leaf, the TLS version and whether the
+ * chain verifies on its own (same store and flags, no name).
+ */
+static void
+fetch_note_cert(struct fetch_ctx *f, SSL *ssl, X509_STORE_CTX *sctx)
+{
+	X509_STORE_CTX *v = NULL;
+	X509   *leaf;
+	int	days = 0, secs = 0;
+
+	f->cert_seen = 1;
+	snprintf(f->tls_version, sizeof(f->tls_version), "%s",
+	    SSL_get_version(ssl));
+	if ((leaf = X509_STORE_CTX_get0_cert(sctx)) == NULL)
+		return;
+	fetch_x509_name(X509_get_subject_name(leaf), f->subject,
+	    sizeof(f->subject));
+	fetch_x509_name(X509_get_issuer_name(leaf), f->issuer,
+	    sizeof(f->issuer));
+	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)) == 1)
+		f->not_after = (int64_t)time(NULL) + (int64_t)days * 86400 +
+		    secs;
+	if ((v = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(v, X509_STORE_CTX_get0_store(sctx), leaf,
+	    X509_STORE_CTX_get0_untrusted(sctx)) != 1 ||
+	    X509_STORE_CTX_set_default(v, "ssl_server") != 1) {
+		snprintf(f->chain_error, sizeof(f->chain_error),
+		    "cannot verify the chain: out of memory");
+		goto out;
+	}
+	if (X509_verify_cert(v) == 1)
+		f->chain_ok = 1;
+	else
+		snprintf(f->chain_error, sizeof(f->chain_error), "%s",
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(v)));
+out:
+	X509_STORE_CTX_free(v);
+}
+
+/* fetch_verify_cb - note what the certificate check saw; decide nothing. */
+static int
+fetch_verify_cb(int ok, X509_STORE_CTX *sctx)
+{
+	struct fetch_ctx *f = NULL;
+	SSL_CTX *ctx;
+	SSL    *ssl;
+
+	ssl = X509_STORE_CTX_get_ex_data(sctx,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl != NULL && (ctx = SSL_get_SSL_CTX(ssl)) != NULL &&
+	    fetch_ex_index >= 0)
+		f = SSL_CTX_get_ex_data(ctx, fetch_ex_index);
+	if (f == NULL)
+		return ok;
+	if (!f->cert_seen)
+		fetch_note_cert(f, ssl, sctx);
+	if (!ok)
+		f->verify_failed = 1;
+	return f->prev_verify != NULL ? f->prev_verify(ok, sctx) : ok;
+}
+
 /* fetch_sslctx - make OpenSSL check the name: DNS-IDs only, no CN. */
 static CURLcode
 fetch_sslctx(CURL *curl, void *sslctx, void *arg)
@@ -255,6 +397,13 @@ fetch_sslctx(CURL *curl, void *sslctx, void *arg)
 	X509_VERIFY_PARAM *vp;
 
 	(void)curl;
+	if (pthread_once(&fetch_ex_once, fetch_ex_init) == 0 &&
+	    fetch_ex_index >= 0 &&
+	    SSL_CTX_set_ex_data(ctx, fetch_ex_index, f) == 1) {
+		f->prev_verify = SSL_CTX_get_verify_callback(ctx);
+		SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx),
+		    fetch_verify_cb);
+	}
 	if ((vp = SSL_CTX_get0_param(ctx)) == NULL)
 		goto fail;
 	X509_VERIFY_PARAM_set_hostflags(vp, FETCH_CHECK_FLAGS);
@@ -515,6 +664,38 @@ fetch_classify(struct fetch_ctx *f, CURLcode rc, const char *errbuf,
 	}
 }
 
+/* fetch_seen - copy what the exchange showed into res. */
+static void
+fetch_seen(struct fetch_ctx *f, struct fetch_result *res)
+{
+	char   *ct = NULL;
+
+	if (curl_easy_getinfo(f->curl, CURLINFO_CONTENT_TYPE, &ct) ==
+	    CURLE_OK && ct != NULL) {
+		res->have_content_type = 1;
+		fetch_oneline(res->content_type, sizeof(res->content_type),
+		    "%s", ct);
+	}
+	res->body_size = f->received;
+	/* A body refused for its announced length never arrives. */
+	if (f->announced > res->body_size)
+		res->body_size = f->announced;
+	if (!f->cert_seen)
+		return;
+	res->have_cert = 1;
+	snprintf(res->tls_version, sizeof(res->tls_version), "%s",
+	    f->tls_version);
+	snprintf(res->cert_subject, sizeof(res->cert_subject), "%s",
+	    f->subject);
+	snprintf(res->cert_issuer, sizeof(res->cert_issuer), "%s",
+	    f->issuer);
+	res->cert_not_after = f->not_after;
+	res->chain_verified = f->chain_ok;
+	snprintf(res->chain_error, sizeof(res->chain_error), "%s",
+	    f->chain_error);
+	res->cert_verified = !f->verify_failed;
+}
+
 /* fetch_setup - all the options of one fetch; 0 or -1 with why. */
 static int
 fetch_setup(struct fetch_ctx *f, const struct config *cfg, const char *url,
@@ -562,6 +743,8 @@ fetch_setup(struct fetch_ctx *f, const struct config *cfg, const char *url,
 	FETCH_SETOPT(CURLOPT_MAXFILESIZE, (long)STS_POLICY_BODY_MAX);
 	FETCH_SETOPT(CURLOPT_WRITEFUNCTION, fetch_write);
 	FETCH_SETOPT(CURLOPT_WRITEDATA, f);
+	FETCH_SETOPT(CURLOPT_HEADERFUNCTION, fetch_header);
+	FETCH_SETOPT(CURLOPT_HEADERDATA, f);
 
 	FETCH_SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	FETCH_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
@@ -669,6 +852,7 @@ fetch_policy(const struct config *cfg, const char *domain,
 		goto out;
 	rc = curl_easy_perform(f.curl);
 	fetch_classify(&f, rc, errbuf, res);
+	fetch_seen(&f, res);
 	if (res->status == FETCH_OK) {
 		if (f.body == NULL && (f.body = malloc(1)) == NULL) {
 			res->status = FETCH_ERROR;

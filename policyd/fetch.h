@@ -10,6 +10,7 @@
 #define MTASTS_FETCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -27,6 +28,23 @@ struct fetch_result {
 	char   *body;		/* FETCH_OK: malloc'd, NUL-terminated, len bytes */
 	size_t	len;
 	char	why[256];	/* one line for logs and last_error */
+
+	/*
+	 * What the exchange showed, filled as far as it got (for mtasts-ctl
+	 * check; the verdict above never depends on these).
+	 */
+	int	have_content_type;
+	char	content_type[128];	/* the Content-Type value as sent */
+	size_t	body_size;	/* body bytes received; > STS_POLICY_BODY_MAX
+				 * when the transfer was cut off there */
+	char	tls_version[16];	/* "TLSv1.3", or "" (no handshake) */
+	int	have_cert;	/* the policy host showed a certificate */
+	char	cert_subject[256];	/* leaf, one line (RFC 2253) */
+	char	cert_issuer[256];
+	int64_t	cert_not_after;	/* Unix time, 0 when unknown */
+	int	chain_verified;	/* chain and validity dates, name aside */
+	char	chain_error[128];	/* why not, or "" */
+	int	cert_verified;	/* chain and the mta-sts.DOMAIN DNS-ID */
 };
 
 /* fetch_global_init - curl_global_init; call once before threads start. */
