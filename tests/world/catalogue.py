@@ -25,6 +25,14 @@
 #	Likewise failure statuses and wrong media types carry a valid policy
 #	body, so only the status or header can make the client refuse.
 #
+#	mx_catalogue() lists the MxCase domains (RFC-CHECKLIST E2-E10, R1):
+#	each has a valid policy (id "mx1", mode enforce unless said
+#	otherwise, mx patterns policy_mx), MX records (pref, host), SMTP MX
+#	peers with a world.MX_BEHAVIOURS behaviour each, optionally a
+#	_smtp._tls record, and what a probe of each host must report
+#	(probe_result_name() of policyd/probe.h): expect {host: result}.
+#	in_policy(host) says whether the host matches the policy (E2).
+#
 import sys
 
 ID = "cat1"
@@ -423,12 +431,141 @@ def catalogue():
 	return c
 
 
+class MxCase:
+	"""MxCase - one domain with SMTP MX peers."""
+
+	def __init__(self, domain, ids, about, hosts, mx=None, policy_mx=None,
+	    mode="enforce", tlsrpt=None, expect=None, addrs=None, id="mx1"):
+		self.domain = domain
+		self.ids = list(ids)
+		self.about = about
+		self.hosts = dict(hosts)	# host -> behaviour
+		# MX RRs: (pref, host); default one MX 10 per host
+		if mx is None:
+			mx = [(10 * (i + 1), h) for i, h in enumerate(self.hosts)]
+		self.mx = list(mx)
+		self.policy_mx = list(policy_mx) if policy_mx is not None else \
+		    [h for _, h in self.mx if h != "."]
+		self.mode = mode
+		self.tlsrpt = tlsrpt		# list of TXT RRs, or None
+		self.expect = dict(expect or {})	# host -> probe result
+		# host -> A records instead of the behaviour's address;
+		# "@addr" is the world's address, "@dead" one nobody serves
+		self.addrs = dict(addrs or {})
+		self.id = id
+
+	def in_policy(self, host):
+		"""in_policy - does host match one of the policy's mx (E2)?"""
+		host = host.lower()
+		for p in self.policy_mx:
+			p = p.lower()
+			if p.startswith("*."):
+				if "." in host and host.split(".", 1)[1] == p[2:] \
+				    and host.split(".", 1)[0]:
+					return True
+			elif p == host:
+				return True
+		return False
+
+	@property
+	def name(self):
+		return "%s-%s" % ("+".join(self.ids), self.domain)
+
+	def __repr__(self):
+		return "MxCase(%s)" % self.name
+
+
+def _rpt(domain):
+	"""_rpt - a TLS-RPT record for domain (RFC 8460 §3)."""
+	return ["v=TLSRPTv1; rua=mailto:tlsrpt@%s" % domain]
+
+
+def mx_catalogue():
+	"""mx_catalogue - the list of MxCase objects (fresh each call)."""
+	c = []
+
+	def one(domain, ids, about, behaviour, result, tlsrpt=False, **kw):
+		host = "mx." + domain
+		c.append(MxCase(domain, ids, about, {host: behaviour},
+		    expect={host: result}, tlsrpt=_rpt(domain) if tlsrpt
+		    else None, **kw))
+
+	one("mx-good.test", ["E3", "E4", "R1"], "STARTTLS, test-CA "
+	    "certificate naming the MX", "good", "success", tlsrpt=True)
+	one("mx-nostarttls.test", ["E3", "E4", "E10"], "no STARTTLS in EHLO",
+	    "nostarttls", "starttls-not-supported", tlsrpt=True)
+	one("mx-starttls-refused.test", ["E3", "E10"],
+	    "STARTTLS offered, 454 to the command", "starttls-refused",
+	    "starttls-not-supported")
+	one("mx-badname.test", ["E3", "E10"], "certificate for mx.other.test",
+	    "badname", "certificate-host-mismatch", tlsrpt=True)
+	one("mx-cnonly.test", ["E3", "E10"], "MX name in the CN only, no SAN",
+	    "cnonly", "certificate-host-mismatch")
+	one("mx-partial.test", ["E3"], "partial wildcard m*.mx-partial.test",
+	    "partial-wildcard", "certificate-host-mismatch")
+	one("mx-expired.test", ["E3", "E10"], "expired certificate",
+	    "expired", "certificate-expired", tlsrpt=True)
+	one("mx-notyet.test", ["E3", "E10"], "certificate not yet valid",
+	    "notyet", "certificate-expired")
+	one("mx-untrusted.test", ["E3", "E10"], "certificate from the rogue "
+	    "CA", "untrusted", "certificate-not-trusted", tlsrpt=True)
+	one("mx-tls11.test", ["E3", "F3"], "TLS 1.0/1.1 only", "tls11",
+	    "validation-failure")
+	one("mx-slow.test", ["E5"], "banner later than any probe timeout",
+	    "slow-banner", "unreachable")
+	one("mx-tempfail.test", ["E5"], "421 banner", "tempfail",
+	    "unreachable")
+	one("mx-banner554.test", ["E5"], "554 banner", "banner-reject",
+	    "unreachable")
+	one("mx-refused.test", ["E5"], "nothing listens at the MX address",
+	    "refused", "unreachable")
+	c.append(MxCase("mx-fallback.test", ["E4"],
+	    "first address refuses, the second is good",
+	    {"mx.mx-fallback.test": "good"},
+	    addrs={"mx.mx-fallback.test": ["@dead", "@addr"]},
+	    expect={"mx.mx-fallback.test": "success"}))
+	c.append(MxCase("wild-mx.test", ["E2", "E3"],
+	    "policy *.wild-mx.test, certificate *.wild-mx.test",
+	    {"mx.wild-mx.test": "wildcard"}, policy_mx=["*.wild-mx.test"],
+	    expect={"mx.wild-mx.test": "success"}))
+	c.append(MxCase("mx-outside.test", ["E2", "E10", "W14"],
+	    "the MX (good TLS) is not in the policy",
+	    {"mx.mx-outside.test": "good"},
+	    policy_mx=["mail.mx-outside.test"],
+	    expect={"mx.mx-outside.test": "success"},
+	    tlsrpt=_rpt("mx-outside.test")))
+	c.append(MxCase("mx-twomx.test", ["E4", "W14", "W15"],
+	    "MX 10 has an expired certificate, MX 20 is good",
+	    {"bad.mx-twomx.test": "expired", "good.mx-twomx.test": "good"},
+	    mx=[(10, "bad.mx-twomx.test"), (20, "good.mx-twomx.test")],
+	    policy_mx=["*.mx-twomx.test"],
+	    expect={"bad.mx-twomx.test": "certificate-expired",
+	    "good.mx-twomx.test": "success"},
+	    tlsrpt=_rpt("mx-twomx.test")))
+	c.append(MxCase("mx-nomx.test", ["E8"],
+	    "no MX record: the implicit MX is the domain (A record)",
+	    {"mx-nomx.test": "good"}, mx=[], policy_mx=["mx-nomx.test"],
+	    expect={"mx-nomx.test": "success"}))
+	c.append(MxCase("mx-nullmx.test", ["E8"], "null MX (RFC 7505)", {},
+	    mx=[(0, ".")], policy_mx=["mail.mx-nullmx.test"]))
+	c.append(MxCase("mx-testing.test", ["E6", "W17", "R1"],
+	    "mode testing, MX without STARTTLS, TLS-RPT record",
+	    {"mx.mx-testing.test": "nostarttls"}, mode="testing",
+	    expect={"mx.mx-testing.test": "starttls-not-supported"},
+	    tlsrpt=_rpt("mx-testing.test")))
+	return c
+
+
 def main():
 	"""main - print the catalogue as a table."""
 	for case in catalogue():
 		print("%-28s %-22s %s" % (case.domain, ",".join(case.ids),
 		    case.answer.strip() if case.answer.startswith("NOT") else
 		    "OK"))
+	for case in mx_catalogue():
+		print("%-28s %-22s MX %s" % (case.domain, ",".join(case.ids),
+		    " ".join("%s=%s" % (h, case.expect.get(h, "-"))
+		    for _, h in case.mx) or "none"))
 	return 0
 
 

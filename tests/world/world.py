@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 #
-# world.py - the MTA-STS test world: DNS, HTTPS policy hosts, certificates.
+# world.py - the MTA-STS test world: DNS, HTTPS policy hosts, SMTP MX peers,
+# certificates.
 #
 # SYNOPSIS
 #	/usr/bin/python3 world.py up --dir D [--addr A] [--dns-port N]
-#	    [--https-port N] [--bulk N] [--no-catalogue]
+#	    [--https-port N] [--smtp-port N] [--bulk N] [--no-catalogue]
 #	/usr/bin/python3 world.py catalogue
 #	/usr/bin/python3 world.py add --dir D DOMAIN [--id ID] [--mode M]
 #	    [--mx PATTERN ...] [--max-age S]
@@ -13,6 +14,9 @@
 #	/usr/bin/python3 world.py host --dir D DOMAIN KEY=VALUE ...
 #	/usr/bin/python3 world.py dns --dir D NAME servfail|timeout|nxdomain|ok
 #	/usr/bin/python3 world.py count --dir D DOMAIN
+#	/usr/bin/python3 world.py mx --dir D HOST BEHAVIOUR [--domain D]
+#	    [--pref N]
+#	/usr/bin/python3 world.py smtp-log --dir D [HOST]
 #
 #	from world import World
 #	w = World("/tmp/w"); w.start()
@@ -20,24 +24,38 @@
 #	w.add_domain("new.test", id="a1", mx=["mail.new.test"])
 #	w.set_txt("new.test", "v=STSv1; id=a2"); w.set_host("new.test",
 #	    status=404); w.fetch_count("new.test"); w.stop()
+#	w.smtp_port; w.add_mx("mx.new.test", "nostarttls", domain="new.test")
+#	w.smtp_sessions("mx.new.test"); w.smtp_messages("mx.new.test")
 #
 # DESCRIPTION
 #	A World owns a directory holding the state file (state.json), the
-#	certificates (certs/), and the logs of its two servers (dns.log,
-#	https.log, one JSON object a line). start() runs dnsserver.py and
-#	httpsserver.py as child processes on free ports chosen by the kernel
-#	(or on the ports given, e.g. 53 and 443 inside a network namespace)
-#	and learns the ports from their READY lines. Every change made through
-#	the API rewrites state.json atomically; both servers notice the new
-#	file on their next query, so a change is visible as soon as the call
-#	returns. Use "with w.batch():" to make many changes in one write.
+#	certificates (certs/), and the logs of its three servers (dns.log,
+#	https.log, smtp.log, one JSON object a line). start() runs
+#	dnsserver.py, httpsserver.py and smtpserver.py as child processes on
+#	free ports chosen by the kernel (or on the ports given, e.g. 53, 443
+#	and 25 inside a network namespace) and learns the ports from their
+#	READY lines. Every change made through the API rewrites state.json
+#	atomically; the servers notice the new file on their next query, so
+#	a change is visible as soon as the call returns. Use "with
+#	w.batch():" to make many changes in one write.
+#
+#	SMTP MX peers (smtpserver.py): every MX host name resolves to a
+#	loopback address and all share one port. Behaviours that show before
+#	TLS (no STARTTLS, a slow banner, TLS 1.1 only, ...) are protocol
+#	modes, each with its own address (SMTP_MODE_ADDRS, 127.0.0.21 and
+#	up; 127.0.0.10 is left for a test Postfix); certificate behaviours
+#	(wrong name, expired, rogue CA, CN only, wildcard) are chosen by the
+#	SNI on the main address. add_mx() publishes a host with one of
+#	MX_BEHAVIOURS (its A record, its certificate, optionally an MX record
+#	of a domain); mx_catalogue() cases are loaded with the catalogue.
 #
 #	The default catalogue (catalogue.py) is loaded unless catalogue=False.
 #	add_bulk(N) adds bNNNNN.bulk.test domains (all valid) served from
 #	test-CA certificates of 1000 SANs each.
 #
 #	"up" runs a world in the foreground, prints "dns ADDR PORT", "https
-#	ADDR PORT", "ca FILE", "dir D" and then "ready", and stops on SIGINT
+#	ADDR PORT", "smtp ADDR PORT", "ca FILE", "dir D" and then "ready",
+#	and stops on SIGINT
 #	or SIGTERM. The other commands change or inspect a running world
 #	through its directory.
 #
@@ -66,6 +84,37 @@ PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else \
 EXPIRED = ("20200101000000Z", "20200201000000Z")
 NOT_YET = ("20900101000000Z", "20910101000000Z")
 
+# SMTP protocol modes that need their own address (smtpserver.py MODES);
+# "normal" is the world's own address. Nothing listens on SMTP_DEAD_ADDR.
+SMTP_MODE_ADDRS = {
+	"nostarttls": "127.0.0.21",
+	"slow-banner": "127.0.0.22",
+	"tls11": "127.0.0.23",
+	"starttls-refused": "127.0.0.24",
+	"banner-reject": "127.0.0.25",
+	"tempfail": "127.0.0.26",
+}
+SMTP_DEAD_ADDR = "127.0.0.29"
+
+# add_mx behaviours: (protocol mode, certificate kind for mx_cert_for).
+MX_BEHAVIOURS = {
+	"good": ("normal", "valid"),
+	"nostarttls": ("nostarttls", "valid"),
+	"starttls-refused": ("starttls-refused", "valid"),
+	"badname": ("normal", "mismatch"),
+	"expired": ("normal", "expired"),
+	"notyet": ("normal", "notyet"),
+	"untrusted": ("normal", "rogue"),
+	"cnonly": ("normal", "cn-only"),
+	"wildcard": ("normal", "wildcard"),
+	"partial-wildcard": ("normal", "partial-wildcard"),
+	"tls11": ("tls11", "valid"),
+	"slow-banner": ("slow-banner", "valid"),
+	"banner-reject": ("banner-reject", "valid"),
+	"tempfail": ("tempfail", "valid"),
+	"refused": ("dead", "valid"),
+}
+
 
 class WorldError(Exception):
 	pass
@@ -88,7 +137,8 @@ class World:
 	"""World - the servers, their shared state and their logs."""
 
 	def __init__(self, directory, addr="127.0.0.1", dns_port=0,
-	    https_port=0, catalogue=True, bulk=0, addr6="::1", _attach=False):
+	    https_port=0, catalogue=True, bulk=0, addr6="::1", smtp_port=None,
+	    _attach=False):
 		self.dir = os.path.abspath(directory)
 		os.makedirs(self.dir, exist_ok=True)
 		self.addr = addr
@@ -98,14 +148,23 @@ class World:
 		self.want_https_port = https_port
 		self.dns_port = None
 		self.https_port = None
+		# The well-known HTTPS port means a network namespace: SMTP
+		# then takes its well-known port too, unless told otherwise.
+		if smtp_port is None:
+			smtp_port = 25 if https_port == 443 else 0
+		self.want_smtp_port = smtp_port
+		self.smtp_port = None
+		self.smtp_addrs = {}		# mode -> address actually bound
 		self.procs = []
 		self.state_path = os.path.join(self.dir, "state.json")
 		self.dns_log = os.path.join(self.dir, "dns.log")
 		self.https_log = os.path.join(self.dir, "https.log")
+		self.smtp_log = os.path.join(self.dir, "smtp.log")
 		self.certs = CertFactory(os.path.join(self.dir, "certs"))
 		self.ca_file = self.certs.ca_cert
 		self.rogue_ca_file = self.certs.rogue_cert
 		self.cases = {}
+		self.mx_cases = {}
 		self._batch = 0
 		self._dirty = False
 		if _attach:
@@ -119,10 +178,12 @@ class World:
 				self.dns_port = info["dns_port"]
 				self.https_port = info["https_port"]
 				self.https_v6 = bool(info.get("https_v6"))
+				self.smtp_port = info.get("smtp_port")
+				self.smtp_addrs = info.get("smtp_addrs") or {}
 			except (OSError, ValueError, KeyError):
 				pass
 			return
-		for path in (self.dns_log, self.https_log):
+		for path in (self.dns_log, self.https_log, self.smtp_log):
 			with open(path, "w"):
 				pass
 		default = self.certs.leaf("default.invalid")
@@ -130,7 +191,8 @@ class World:
 		    "zones": ["test", "example"], "records": {},
 		    "behaviour": {}, "hosts": {},
 		    "default_cert": {"cert": default,
-		    "key": self.certs.leaf_key}, "bulk": None}
+		    "key": self.certs.leaf_key}, "bulk": None,
+		    "mx_hosts": {}, "smtp": {"slow_banner_delay": 60}}
 		with self.batch():
 			if catalogue:
 				self.load_catalogue()
@@ -335,6 +397,115 @@ class World:
 		    "max_age": max_age}
 		self._write()
 
+	# --- SMTP MX peers ------------------------------------------------
+
+	def mx_cert_for(self, host, kind="valid"):
+		"""mx_cert_for - the certificate file an MX host presents."""
+		host = _norm(host)
+		cf = self.certs
+		label = "smtp-%s.%s" % (kind, host)
+		parent = host.split(".", 1)[1] if "." in host else host
+		if kind == "valid":
+			return cf.leaf(label, sans=[host])
+		if kind == "mismatch":
+			return cf.leaf(label, sans=["mx.other.test"])
+		if kind == "expired":
+			return cf.leaf(label, sans=[host], start=EXPIRED[0],
+			    end=EXPIRED[1])
+		if kind == "notyet":
+			return cf.leaf(label, sans=[host], start=NOT_YET[0],
+			    end=NOT_YET[1])
+		if kind == "rogue":
+			return cf.leaf(label, sans=[host], issuer="rogue")
+		if kind == "cn-only":
+			return cf.leaf(label, sans=[], cn=host)
+		if kind == "wildcard":
+			return cf.leaf(label, sans=["*." + parent])
+		if kind == "partial-wildcard":
+			return cf.leaf(label, sans=[host[0] + "*." + parent])
+		if os.path.exists(kind):
+			return kind
+		raise WorldError("unknown certificate kind " + kind)
+
+	def mx_addr(self, behaviour):
+		"""mx_addr - the address an MX host of a behaviour resolves to."""
+		mode = MX_BEHAVIOURS[behaviour][0]
+		if mode == "normal":
+			return self.addr
+		if mode == "dead":
+			return SMTP_DEAD_ADDR
+		return SMTP_MODE_ADDRS[mode]
+
+	def add_mx(self, host, behaviour="good", domain=None, pref=10,
+	    cert=None, addrs=None):
+		"""add_mx - an SMTP MX peer: A record(s), certificate, MX.
+
+		behaviour is a key of MX_BEHAVIOURS; cert overrides its
+		certificate kind; addrs overrides the A records (a list,
+		tried in order by clients). With domain, an MX record
+		"pref host" is added to the domain's MX records."""
+		h = _norm(host)
+		if behaviour not in MX_BEHAVIOURS:
+			raise WorldError("unknown MX behaviour " + behaviour)
+		mode, kind = MX_BEHAVIOURS[behaviour]
+		kind = cert or kind
+		if addrs is None:
+			addrs = [self.mx_addr(behaviour)]
+		with self.batch():
+			self.state["mx_hosts"][h] = {
+			    "cert": self.mx_cert_for(h, kind),
+			    "key": self.certs.leaf_key, "behaviour": behaviour,
+			    "mode": mode, "cert_kind": kind,
+			    "addrs": list(addrs)}
+			rrs = [r for r in self.state["records"].get(h, [])
+			    if r[0] not in ("A", "AAAA")]
+			rrs += [["AAAA" if ":" in a else "A", a] for a in addrs]
+			self.set_records(h, rrs)
+			if domain is not None:
+				self.add_mx_record(domain, pref, h)
+		return h
+
+	def set_mx_records(self, domain, mxs):
+		"""set_mx_records - a domain's MX RRs: [(pref, host), ...].
+
+		[(0, ".")] is a null MX (RFC 7505); [] removes them all."""
+		d = _norm(domain)
+		rrs = [r for r in self.state["records"].get(d, [])
+		    if r[0] != "MX"]
+		rrs += [["MX", [int(p), m]] for p, m in mxs]
+		self.set_records(d, rrs)
+
+	def add_mx_record(self, domain, pref, host):
+		"""add_mx_record - one more MX RR for a domain."""
+		self.add_record(domain, "MX", [int(pref), _norm(host) or "."])
+
+	def set_tlsrpt(self, domain, *rrs):
+		"""set_tlsrpt - the _smtp._tls TXT RRs of a domain (none: gone)."""
+		self.set_records("_smtp._tls." + _norm(domain),
+		    [["TXT", s] for s in _rr_list(rrs)])
+
+	def set_smtp(self, **fields):
+		"""set_smtp - server-wide SMTP settings (slow_banner_delay)."""
+		self.state["smtp"].update(fields)
+		self._write()
+
+	def apply_mx_case(self, case):
+		"""apply_mx_case - publish one catalogue MxCase."""
+		d = _norm(case.domain)
+		with self.batch():
+			self.add_domain(d, id=case.id, mode=case.mode,
+			    mx=case.policy_mx, mx_records=False)
+			for host, beh in case.hosts.items():
+				addrs = case.addrs.get(host)
+				if addrs is not None:
+					addrs = [{"@addr": self.addr, "@dead":
+					    SMTP_DEAD_ADDR}.get(a, a) for a in addrs]
+				self.add_mx(host, beh, addrs=addrs)
+			self.set_mx_records(d, case.mx)
+			if case.tlsrpt is not None:
+				self.set_tlsrpt(d, *case.tlsrpt)
+		self.mx_cases[d] = case
+
 	# --- the catalogue ------------------------------------------------
 
 	def apply_case(self, case):
@@ -376,18 +547,24 @@ class World:
 			    [["A", self.addr]])
 			for case in catmod.catalogue():
 				self.apply_case(case)
+			for case in catmod.mx_catalogue():
+				self.apply_mx_case(case)
 
 	# --- processes ----------------------------------------------------
 
 	def _spawn(self, script, port, errname):
 		"""_spawn - start one server and wait for its READY line."""
 		err = open(os.path.join(self.dir, errname), "w")
+		log = {"dns": self.dns_log, "htt": self.https_log,
+		    "smt": self.smtp_log}[script[:3]]
 		args = [PYTHON, os.path.join(HERE, script), "--state",
-		    self.state_path, "--log", self.dns_log if
-		    script.startswith("dns") else self.https_log, "--addr",
+		    self.state_path, "--log", log, "--addr",
 		    self.addr, "--port", str(port), "--parent", str(os.getpid())]
 		if script.startswith("https") and self.addr6:
 			args += ["--addr6", self.addr6]
+		if script.startswith("smtp"):
+			for mode, a in sorted(SMTP_MODE_ADDRS.items()):
+				args += ["--listen", "%s=%s" % (a, mode)]
 		p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err,
 		    stdin=subprocess.DEVNULL, close_fds=True)
 		err.close()
@@ -411,6 +588,9 @@ class World:
 		words = line.decode().split()
 		if script.startswith("https"):
 			self.https_v6 = len(words) > 4
+		if script.startswith("smtp"):
+			self.smtp_addrs = {m: a for a, _, m in
+			    (w.partition("=") for w in words[4:])}
 		return int(words[3])
 
 	def start(self):
@@ -421,6 +601,8 @@ class World:
 			    self.want_dns_port, "dns.err")
 			self.https_port = self._spawn("httpsserver.py",
 			    self.want_https_port, "https.err")
+			self.smtp_port = self._spawn("smtpserver.py",
+			    self.want_smtp_port, "smtp.err")
 		except Exception:
 			self.stop()
 			raise
@@ -428,6 +610,8 @@ class World:
 			json.dump({"addr": self.addr, "dns_port": self.dns_port,
 			    "https_port": self.https_port, "https_v6":
 			    self.addr6 if self.https_v6 else None,
+			    "smtp_port": self.smtp_port,
+			    "smtp_addrs": self.smtp_addrs,
 			    "ca": self.ca_file,
 			    "pid": os.getpid()}, f)
 		atexit.register(self.stop)
@@ -449,8 +633,8 @@ class World:
 				p.stdout.close()
 
 	def alive(self):
-		"""alive - are both servers still running?"""
-		return len(self.procs) == 2 and all(p.poll() is None
+		"""alive - are all three servers still running?"""
+		return len(self.procs) == 3 and all(p.poll() is None
 		    for p in self.procs)
 
 	def __enter__(self):
@@ -464,7 +648,8 @@ class World:
 	def mark(self):
 		"""mark - current log positions, for the since= arguments."""
 		return {"dns": os.path.getsize(self.dns_log),
-		    "https": os.path.getsize(self.https_log)}
+		    "https": os.path.getsize(self.https_log),
+		    "smtp": os.path.getsize(self.smtp_log)}
 
 	@staticmethod
 	def _read(path, offset):
@@ -522,14 +707,59 @@ class World:
 		return out
 
 
+	def _smtp_events(self, event, since):
+		"""_smtp_events - smtp.log events of one kind."""
+		evs = self._read(self.smtp_log, since["smtp"] if since else 0)
+		return [ev for ev in evs if ev.get("event") == event]
+
+	def _smtp_match(self, ev, host):
+		"""_smtp_match - did this session or message go to host?
+
+		With TLS the SNI names the host; without it, a host is known
+		only by a protocol-mode address of its own."""
+		h = _norm(host)
+		if ev.get("sni"):
+			return _norm(ev["sni"]) == h
+		info = self.state.get("mx_hosts", {}).get(h)
+		if not info:
+			return False
+		return ev.get("local") in info.get("addrs", []) and \
+		    ev.get("local") in SMTP_MODE_ADDRS.values()
+
+	def smtp_sessions(self, host=None, since=None):
+		"""smtp_sessions - finished SMTP sessions (of one MX host)."""
+		evs = self._smtp_events("session", since)
+		if host is None:
+			return evs
+		return [ev for ev in evs if self._smtp_match(ev, host)]
+
+	def smtp_messages(self, host=None, since=None):
+		"""smtp_messages - messages the MX peers accepted."""
+		evs = self._smtp_events("message", since)
+		if host is None:
+			return evs
+		return [ev for ev in evs if self._smtp_match(ev, host)]
+
+	def wait_smtp_sessions(self, host=None, since=None, count=1,
+	    timeout=10):
+		"""wait_smtp_sessions - poll until count sessions are logged."""
+		end = time.time() + timeout
+		while True:
+			evs = self.smtp_sessions(host, since)
+			if len(evs) >= count or time.time() > end:
+				return evs
+			time.sleep(0.05)
+
+
 def _cmd_up(args):
 	"""_cmd_up - run a world in the foreground until a signal."""
 	w = World(args.dir, addr=args.addr, dns_port=args.dns_port,
 	    https_port=args.https_port, catalogue=not args.no_catalogue,
-	    bulk=args.bulk)
+	    bulk=args.bulk, smtp_port=args.smtp_port)
 	w.start()
 	print("dns %s %d" % (w.addr, w.dns_port))
 	print("https %s %d" % (w.addr, w.https_port))
+	print("smtp %s %d" % (w.addr, w.smtp_port))
 	print("ca %s" % w.ca_file)
 	print("dir %s" % w.dir)
 	print("ready", flush=True)
@@ -568,6 +798,8 @@ def main(argv=None):
 	p.add_argument("--addr", default="127.0.0.1")
 	p.add_argument("--dns-port", type=int, default=0)
 	p.add_argument("--https-port", type=int, default=0)
+	p.add_argument("--smtp-port", type=int, default=None,
+	    help="default 0 (any), or 25 with --https-port 443")
 	p.add_argument("--bulk", type=int, default=0)
 	p.add_argument("--no-catalogue", action="store_true")
 	sub.add_parser("catalogue", help="list the default domains")
@@ -598,6 +830,15 @@ def main(argv=None):
 	p = sub.add_parser("count", help="HTTP requests of a policy host")
 	p.add_argument("--dir", required=True)
 	p.add_argument("domain")
+	p = sub.add_parser("mx", help="add an SMTP MX peer")
+	p.add_argument("--dir", required=True)
+	p.add_argument("host")
+	p.add_argument("behaviour", choices=sorted(MX_BEHAVIOURS))
+	p.add_argument("--domain", help="also an MX record of this domain")
+	p.add_argument("--pref", type=int, default=10)
+	p = sub.add_parser("smtp-log", help="SMTP sessions, one JSON a line")
+	p.add_argument("--dir", required=True)
+	p.add_argument("host", nargs="?")
 	args = ap.parse_args(argv)
 
 	if args.cmd == "up":
@@ -628,6 +869,12 @@ def main(argv=None):
 		    args.what)
 	elif args.cmd == "count":
 		print(w.fetch_count(args.domain))
+	elif args.cmd == "mx":
+		w.add_mx(args.host, args.behaviour, domain=args.domain,
+		    pref=args.pref)
+	elif args.cmd == "smtp-log":
+		for ev in w.smtp_sessions(args.host):
+			print(json.dumps(ev))
 	return 0
 
 
