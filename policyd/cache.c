@@ -1,9 +1,10 @@
 /*
- * cache.c - the policy cache: one LMDB environment, three databases.
+ * cache.c - the policy cache: one LMDB environment, five databases.
  *
  * SYNOPSIS
  *	cache_open(), cache_get(), cache_put(), cache_del(), cache_walk(),
- *	cache_due() - see cache.h.
+ *	cache_due(), cache_table_get(), cache_table_put(), cache_table_del(),
+ *	cache_table_walk() - see cache.h.
  *
  * DESCRIPTION
  *	Readers (the socketmap and control request paths) use a read-only
@@ -11,6 +12,8 @@
  *	hit costs no allocation in LMDB and never waits for a writer. Writers
  *	serialise on one mutex; every put also moves the domain's entry in
  *	the refresh index, so the scheduler never scans the whole cache.
+ *	The "route" and "hold" tables store opaque values for their modules
+ *	under the same lock and the same error handling.
  *
  *	The environment is opened with MDB_NOMETASYNC: a committed write
  *	survives kill -9 (it is in the page cache), and after an OS crash
@@ -39,7 +42,7 @@
 #include "log.h"
 
 static MDB_env *env;
-static MDB_dbi dbi_policy, dbi_due, dbi_meta;
+static MDB_dbi dbi_policy, dbi_due, dbi_meta, dbi_route, dbi_hold;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t reader_key;
 static int reader_key_made;
@@ -103,7 +106,9 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 		goto fail;
 	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi_meta)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "policy", MDB_CREATE, &dbi_policy)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0)
+	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "route", MDB_CREATE, &dbi_route)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &dbi_hold)) != 0)
 		goto fail;
 	k.mv_data = "format";
 	k.mv_size = 6;
@@ -587,4 +592,222 @@ cache_next_due(void)
 	}
 	mdb_txn_abort(txn);
 	return t;
+}
+
+/* table_dbi - the database of a table. */
+static MDB_dbi
+table_dbi(enum cache_table t)
+{
+	switch (t) {
+	case CACHE_ROUTE:
+		return dbi_route;
+	case CACHE_HOLD:
+		return dbi_hold;
+	}
+	panic("cache: unknown table %d", (int)t);
+}
+
+/* table_name - the database name of a table, for logs. */
+static const char *
+table_name(enum cache_table t)
+{
+	return t == CACHE_ROUTE ? "route" : "hold";
+}
+
+/* cache_table_get - copy one value out. */
+int
+cache_table_get(enum cache_table t, const char *key, char **val, size_t *len)
+{
+	MDB_txn *txn;
+	MDB_val	k = key_of(key), v;
+	int	rc, ret = -1;
+
+	*val = NULL;
+	*len = 0;
+	if (k.mv_size == 0 || k.mv_size > 255)
+		return 0;
+	if ((txn = reader_begin()) == NULL)
+		return -1;
+	rc = mdb_get(txn, table_dbi(t), &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		ret = 0;
+	} else if (rc != 0) {
+		log_warnx("cache: %s get %s: %s", table_name(t), key,
+		    mdb_strerror(rc));
+	} else if ((*val = malloc(v.mv_size + 1)) == NULL) {
+		log_warnx("cache: %s get %s: out of memory", table_name(t),
+		    key);
+	} else {
+		memcpy(*val, v.mv_data, v.mv_size);
+		(*val)[v.mv_size] = '\0';
+		*len = v.mv_size;
+		ret = 1;
+	}
+	reader_end(txn);
+	return ret;
+}
+
+/* cache_table_put - store one value. */
+int
+cache_table_put(enum cache_table t, const char *key, const void *val,
+    size_t len)
+{
+	MDB_txn *txn = NULL;
+	MDB_val	k = key_of(key), v;
+	int	rc = 0, ret = -1;
+
+	if (k.mv_size == 0 || k.mv_size > 255)
+		return -1;
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || closed)
+		goto out;
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	v.mv_data = (void *)val;
+	v.mv_size = len;
+	if ((rc = mdb_put(txn, table_dbi(t), &k, &v, 0)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0)
+		ret = 0;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (ret != 0 && rc != 0)
+		write_fail(table_name(t), key, rc);
+	return ret;
+}
+
+/* cache_table_del - forget one key. */
+int
+cache_table_del(enum cache_table t, const char *key)
+{
+	MDB_txn *txn = NULL;
+	MDB_val	k = key_of(key);
+	int	rc = 0, ret = -1;
+
+	if (k.mv_size == 0 || k.mv_size > 255)
+		return 0;
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || closed ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	rc = mdb_del(txn, table_dbi(t), &k, NULL);
+	if (rc == MDB_NOTFOUND) {
+		ret = 0;
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	ret = rc == 0 ? 1 : -1;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (ret < 0 && rc != 0)
+		write_fail(table_name(t), key, rc);
+	return ret;
+}
+
+/* cache_table_del_all - empty one table. */
+long
+cache_table_del_all(enum cache_table t)
+{
+	MDB_txn *txn = NULL;
+	MDB_stat st;
+	long	n = -1;
+	int	rc = 0;
+
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || closed ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_stat(txn, table_dbi(t), &st)) != 0 ||
+	    (rc = mdb_drop(txn, table_dbi(t), 0)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0)
+		n = (long)st.ms_entries;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (n < 0)
+		write_fail(table_name(t), "*", rc);
+	return n;
+}
+
+/* cache_table_walk - visit every entry of a table in one snapshot. */
+long
+cache_table_walk(enum cache_table t, int (*fn)(const char *, const char *,
+    size_t, void *), void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val	k, v;
+	char	name[256], *buf = NULL, *nbuf;
+	size_t	cap = 0;
+	long	n = 0;
+	int	rc;
+
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(txn, table_dbi(t), &cur)) != 0)
+		goto fail;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size == 0 || k.mv_size >= sizeof(name))
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (v.mv_size + 1 > cap) {
+			if ((nbuf = realloc(buf, v.mv_size + 1)) == NULL)
+				break;
+			buf = nbuf;
+			cap = v.mv_size + 1;
+		}
+		memcpy(buf, v.mv_data, v.mv_size);
+		buf[v.mv_size] = '\0';
+		n++;
+		if (fn(name, buf, v.mv_size, arg) != 0)
+			break;
+	}
+	free(buf);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return n;
+fail:
+	log_warnx("cache: %s walk: %s", table_name(t), mdb_strerror(rc));
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return -1;
+}
+
+/* cache_table_count - entries in a table. */
+long
+cache_table_count(enum cache_table t)
+{
+	MDB_txn *txn = NULL;
+	MDB_stat st;
+	long	n = -1;
+	int	rc;
+
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_stat(txn, table_dbi(t), &st)) == 0)
+		n = (long)st.ms_entries;
+	mdb_txn_abort(txn);
+out:
+	if (n < 0)
+		log_warnx("cache: %s count: %s", table_name(t),
+		    mdb_strerror(rc));
+	return n;
 }

@@ -3,9 +3,11 @@
  *
  * Databases: "policy" maps a lower-case domain to a record (record.h);
  * "due" is the refresh index, keys = 8-byte big-endian time + domain;
- * "meta" holds the format number. All writes go through this module under
- * one lock; readers never block writers (MVCC). MDB_MAP_FULL and
- * MDB_READERS_FULL are reported as errors here, once, not in the callers.
+ * "meta" holds the format number; "route" (route.c, by domain) and "hold"
+ * (hold.c, by queue id) hold values their owners encode. All writes go
+ * through this module under one lock; readers never block writers (MVCC).
+ * MDB_MAP_FULL and MDB_READERS_FULL are reported as errors here, once, not
+ * in the callers.
  */
 #ifndef MTASTS_CACHE_H
 #define MTASTS_CACHE_H
@@ -65,5 +67,39 @@ int64_t	cache_next_due(void);
 
 /* cache_due_time - when the refresh index should next look at rec. */
 int64_t	cache_due_time(const struct record *rec);
+
+/* The tables beside the policy database; keys are 1-255 bytes. */
+enum cache_table {
+	CACHE_ROUTE,		/* domain -> route confirmation (route.c) */
+	CACHE_HOLD		/* queue id -> held message (hold.c) */
+};
+
+/*
+ * cache_table_get - copy the value of key into a malloc'd buffer (*val,
+ * NUL-terminated, *len without the NUL). 1 found, 0 not found, -1 error.
+ */
+int	cache_table_get(enum cache_table t, const char *key, char **val,
+	    size_t *len);
+
+/* cache_table_put - store len bytes at val under key. 0 or -1 (logged). */
+int	cache_table_put(enum cache_table t, const char *key, const void *val,
+	    size_t len);
+
+/* cache_table_del - forget key: 1 it was there, 0 it was not, -1 error. */
+int	cache_table_del(enum cache_table t, const char *key);
+
+/* cache_table_del_all - empty the table; the count, or -1. */
+long	cache_table_del_all(enum cache_table t);
+
+/*
+ * cache_table_walk - call fn for every entry in key order, in one read
+ * snapshot; val is NUL-terminated and valid only during the call; fn
+ * returns non-zero to stop. The number visited, or -1.
+ */
+long	cache_table_walk(enum cache_table t, int (*fn)(const char *key,
+	    const char *val, size_t len, void *arg), void *arg);
+
+/* cache_table_count - the number of entries, or -1. */
+long	cache_table_count(enum cache_table t);
 
 #endif
