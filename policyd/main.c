@@ -8,14 +8,15 @@
  *	Order of start-up: read and check the configuration (nothing is
  *	started when it is broken), bind every socket (so a second daemon,
  *	or a busy port, fails here), detach unless -f, write the pid file,
- *	drop to user/group, open the cache, start the resolver, the worker
- *	pool, the scheduler and the listeners, then tell the parent we are
- *	up. A daemonising parent exits 0 only then, so init systems see
- *	start-up errors.
+ *	fork the privileged release helper (privsep.c), drop to user/group,
+ *	open the cache, start the resolver, the worker pool, the scheduler
+ *	and the listeners, then tell the parent we are up. A daemonising
+ *	parent exits 0 only then, so init systems see start-up errors.
  *
  *	The main thread then only waits for signals: SIGHUP reloads the
  *	configuration (a new one is built fully, then swapped; a broken one
- *	leaves the old running), SIGTERM and SIGINT stop: listeners close,
+ *	leaves the old running; release_command stays the helper's until a
+ *	restart), SIGTERM and SIGINT stop: listeners close,
  *	the pending "last used" batch is written and the cache synced, all
  *	within a moment; discoveries in flight are abandoned.
  *
@@ -46,6 +47,7 @@
 #include "listen.h"
 #include "log.h"
 #include "policyd.h"
+#include "privsep.h"
 #include "refresh.h"
 #include "resolver.h"
 #include "socketmap.h"
@@ -135,6 +137,20 @@ same_list(const struct strlist *a, const struct strlist *b)
 	return 1;
 }
 
+/* same_argvlist - equal command templates. */
+static int
+same_argvlist(const struct argvlist *a, const struct argvlist *b)
+{
+	size_t	i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (!same_list(&a->v[i], &b->v[i]))
+			return 0;
+	return 1;
+}
+
 /* reload - SIGHUP: read the file again; keep the old config on error. */
 static void
 reload(const char *path)
@@ -161,6 +177,9 @@ reload(const char *path)
 		log_warnx("reload: sockets, cache_dir, cache_max_size, "
 		    "user, group, dns_forwarder and dnssec change only at "
 		    "restart; the other keys apply now");
+	if (!same_argvlist(&old->release_command, &cfg->release_command))
+		log_warnx("reload: release_command changes only at restart "
+		    "(the release helper keeps the one it started with)");
 	policyd_config_put(old);
 	policyd_config_set(cfg);
 	log_set_level(cfg->log_level);
@@ -404,6 +423,11 @@ main(int argc, char *argv[])
 	    write_pidfile(cfg->pid_file) != 0) {
 		listen_close_all();
 		exit(1);
+	}
+	/* Before the privilege drop and before any thread exists. */
+	if (privsep_start(cfg, foreground, err, sizeof(err)) != 0) {
+		listen_close_all();
+		fatalx("%s", err);
 	}
 	drop_privileges(cfg, &creds);
 	if (cache_open(cfg->cache_dir, cfg->cache_max_size, err,
