@@ -6,9 +6,10 @@
  *
  * DESCRIPTION
  *	Verbs: version, status, lookup DOMAIN, show DOMAIN, list, flush
- *	DOMAIN|--all, refresh DOMAIN|--all. Each reply is one compact JSON
- *	object with "ok"; errors carry "error". The connection stays open
- *	for further requests. See mtasts-policyd(8) for the field names.
+ *	DOMAIN|--all, refresh DOMAIN|--all, and for the milter sts DOMAIN
+ *	WAIT_MS. Each reply is one compact JSON object with "ok"; errors
+ *	carry "error". The connection stays open for further requests. See
+ *	mtasts-policyd(8) for the field names.
  *
  * DIAGNOSTICS
  *	Unknown verbs and bad arguments get an error reply, never silence.
@@ -37,6 +38,7 @@
 #include "mx_match.h"
 #include "netstring.h"
 #include "policyd.h"
+#include "route.h"
 #include "worker.h"
 
 #define MAX_ARGS	8
@@ -103,7 +105,7 @@ show_object(const char *domain, const struct record *rec, time_t now)
 	json_object_set_new(o, "txt_checked_at", iso_time(rec->txt_checked_at));
 	json_object_set_new(o, "last_used", iso_time(rec->last_used));
 	json_object_set_new(o, "last_error", str_or_null(rec->last_error));
-	json_object_set_new(o, "route", json_null());
+	json_object_set_new(o, "route", route_show(domain));
 	return o;
 }
 
@@ -192,6 +194,10 @@ do_status(void)
 #undef STAT
 	json_object_set_new(s, "pending_jobs",
 	    json_integer((json_int_t)worker_pending()));
+	json_object_set_new(s, "probes", json_integer((json_int_t)
+	    route_probes()));
+	json_object_set_new(s, "probe_failures", json_integer((json_int_t)
+	    route_probe_failures()));
 	json_object_set_new(o, "stats", s);
 	json_object_set_new(o, "holds", json_integer(0));
 	return o;
@@ -274,12 +280,14 @@ do_flush(const char *arg)
 
 	if (strcmp(arg, "--all") == 0) {
 		n = cache_del_all();
+		route_forget_all();
 	} else {
 		if (domain_arg(arg, d, sizeof(d)) != 0)
 			return reply_error("not a domain name: %s", arg);
 		n = cache_del(d);
 		if (n == 0)
 			return reply_error("not cached: %s", d);
+		route_forget(d);
 	}
 	if (n < 0)
 		return reply_error("cache write failed%s", NULL);
@@ -346,6 +354,33 @@ do_refresh(const char *arg)
 	return o;
 }
 
+/* do_sts - the milter's question: the state of one domain. */
+static json_t *
+do_sts(const char *arg, const char *wait)
+{
+	char	d[256], *end;
+	long	ms;
+	json_t *o;
+	enum route_sts st;
+
+	errno = 0;
+	ms = strtol(wait, &end, 10);
+	if (*wait < '0' || *wait > '9' || *end != '\0' || errno != 0)
+		return reply_error("bad WAIT_MS: %s", wait);
+	o = reply_ok();
+	if (domain_arg(arg, d, sizeof(d)) != 0) {
+		/* An IP literal or other non-name: no policy can apply. */
+		json_object_set_new(o, "domain", json_string(arg));
+		json_object_set_new(o, "state",
+		    json_string(route_sts_name(ROUTE_STS_NONE)));
+		return o;
+	}
+	st = route_domain_state(d, ms, ROUTE_QUEUE | ROUTE_USE);
+	json_object_set_new(o, "domain", json_string(d));
+	json_object_set_new(o, "state", json_string(route_sts_name(st)));
+	return o;
+}
+
 /* control_request - dispatch one request line. */
 static json_t *
 control_request(char *line)
@@ -403,6 +438,12 @@ control_request(char *line)
 
 		NEED(2);
 		return do_refresh(argv[1]);
+	}
+	if (strcmp(argv[0], "sts") == 0) {
+		const char *usage = "sts DOMAIN WAIT_MS";
+
+		NEED(3);
+		return do_sts(argv[1], argv[2]);
 	}
 	/* Holds arrive with the milter; until then there are none. */
 	if (strcmp(argv[0], "holds") == 0) {

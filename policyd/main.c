@@ -9,9 +9,10 @@
  *	started when it is broken), bind every socket (so a second daemon,
  *	or a busy port, fails here), detach unless -f, write the pid file,
  *	fork the privileged release helper (privsep.c), drop to user/group,
- *	open the cache, start the resolver, the worker pool, the scheduler
- *	and the listeners, then tell the parent we are up. A daemonising
- *	parent exits 0 only then, so init systems see start-up errors.
+ *	open the cache, start the resolver, the worker pool, the probe pool,
+ *	the schedulers and the listeners, then tell the parent we are up.
+ *	A daemonising parent exits 0 only then, so init systems see
+ *	start-up errors.
  *
  *	The main thread then only waits for signals: SIGHUP reloads the
  *	configuration (a new one is built fully, then swapped; a broken one
@@ -50,6 +51,7 @@
 #include "privsep.h"
 #include "refresh.h"
 #include "resolver.h"
+#include "route.h"
 #include "socketmap.h"
 #include "worker.h"
 
@@ -444,7 +446,8 @@ main(int argc, char *argv[])
 		fatalx("resolver: %s", err);
 	}
 	policyd_started = time(NULL);
-	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0) {
+	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0 ||
+	    route_start(ROUTE_THREADS) != 0) {
 		listen_close_all();
 		fatalx("cannot start threads");
 	}
@@ -481,6 +484,7 @@ main(int argc, char *argv[])
 	log_info("stopping on signal %d", sig);
 	atomic_store(&policyd_stopping, 1);
 	listen_close_all();
+	route_stop();
 	worker_stop();
 	refresh_stop();
 	cache_close();

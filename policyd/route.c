@@ -1,0 +1,1091 @@
+/*
+ * route.c - route confirmation by MX probes, and the milter's per-domain
+ * state (DESIGN §6; RFC 8461 §4, §5; RFC-CHECKLIST E2-E10).
+ *
+ * SYNOPSIS
+ *	route_start(), route_stop(), route_domain_state(), route_show(),
+ *	route_forget(), route_sweep() - see route.h.
+ *
+ * DESCRIPTION
+ *	A round for a domain with a valid enforce policy: resolve its MX
+ *	records (no MX: the domain itself, RFC 5321 §5.1, E8; a null MX,
+ *	RFC 7505: no route at all), walk them in preference order without
+ *	reordering (E4), skip a host the policy does not list without
+ *	connecting (E2, W14: recorded as validation-failure), and probe the
+ *	others (probe.h) until one passes, which confirms the route for
+ *	route_ttl. Every outcome is kept, classified as an RFC 8460 result
+ *	type (E10), in the cache's "route" table under the policy id it was
+ *	found with, so a new policy is never judged by an old probe.
+ *
+ *	Rounds run in a small pool of their own (ROUTE_THREADS), never on a
+ *	request path; one round per domain at a time, so concurrent asks
+ *	share it. A failed round is retried after ROUTE_BACKOFF_MIN seconds,
+ *	doubling up to ROUTE_BACKOFF_MAX; a confirmed route is probed again
+ *	in the background once three quarters of route_ttl have passed,
+ *	when the domain is still in use, so busy domains never fall back to
+ *	"pending". Testing domains are probed only when they publish one
+ *	_smtp._tls record (RFC 8460: their failures are worth reporting),
+ *	and then once per route_ttl.
+ *
+ * DIAGNOSTICS
+ *	Every round is logged with domain= and its outcome; a failed round
+ *	names the MX, the result type and the reason.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "log.h"
+#include "lookup.h"
+#include "mx_match.h"
+#include "policyd.h"
+#include "probe.h"
+#include "refresh.h"
+#include "resolver.h"
+#include "route.h"
+#include "worker.h"
+
+#define ROUTE_FORMAT	1	/* version of the stored JSON value */
+#define RJOB_BUCKETS	1024
+#define TESTING_MIN_TTL	60	/* testing domains: probes at most this often */
+
+enum route_kind {
+	ROUTE_ABSENT = 0,	/* no record */
+	ROUTE_CONFIRMED,	/* an MX passed */
+	ROUTE_FAILED,		/* none passed */
+	ROUTE_SKIPPED		/* testing domain without _smtp._tls */
+};
+
+struct route_result {
+	char	mx[256];
+	char	result[40];	/* RFC 8460 result type, "success", "unreachable" */
+	char	why[256];
+	char	addr[64];
+	char	helo[256];
+	int64_t	checked_at;
+	int	probed;		/* 0: skipped without connecting */
+};
+
+struct route_rec {
+	enum route_kind kind;
+	char	policy_id[33];	/* the policy the round ran under */
+	char	mode[16];	/* its mode then */
+	char	mx[256];	/* the confirmed MX, or "" */
+	int64_t	checked_at;	/* end of the round */
+	int64_t	next_try;	/* when a new round is due */
+	int	fail_count;	/* failed rounds in a row */
+	char	failure[40];	/* result type that failed the route, or "" */
+	char	why[256];
+	size_t	nres;
+	struct route_result res[ROUTE_MX_MAX + 1];
+};
+
+struct rjob {
+	char	domain[256];
+	int	done;
+	int	refs;		/* the table's, and one per waiter */
+	struct rjob *hnext;	/* hash chain */
+	struct rjob *qnext;	/* run queue */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static struct rjob *table[RJOB_BUCKETS];
+static struct rjob *qhead, *qtail;
+static size_t qlen;
+static int stopping;
+static atomic_ulong nprobes, nprobe_failures;
+
+/* copy_str - bounded copy, always terminated. */
+static void
+copy_str(char *dst, size_t dstsz, const char *src)
+{
+	size_t	n = src != NULL ? strlen(src) : 0;
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* mono_ms - a monotonic clock in milliseconds. */
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* route_sts_name - a state in the words of DESIGN §6. */
+const char *
+route_sts_name(enum route_sts s)
+{
+	switch (s) {
+	case ROUTE_STS_NONE:
+		return "none";
+	case ROUTE_STS_TESTING:
+		return "testing";
+	case ROUTE_STS_CONFIRMED:
+		return "enforce/confirmed";
+	case ROUTE_STS_ENFORCE_PENDING:
+		return "enforce/pending";
+	case ROUTE_STS_FAILED:
+		return "enforce/failed";
+	case ROUTE_STS_PENDING:
+		return "pending";
+	}
+	return "pending";
+}
+
+/* route_settled - no hold needed for this state. */
+int
+route_settled(enum route_sts s)
+{
+	return s == ROUTE_STS_NONE || s == ROUTE_STS_TESTING ||
+	    s == ROUTE_STS_CONFIRMED;
+}
+
+/* kind_name - the stored name of a kind. */
+static const char *
+kind_name(enum route_kind k)
+{
+	switch (k) {
+	case ROUTE_CONFIRMED:
+		return "confirmed";
+	case ROUTE_FAILED:
+		return "failed";
+	case ROUTE_SKIPPED:
+		return "skipped";
+	default:
+		return "absent";
+	}
+}
+
+/* --- the stored value: a small versioned JSON object ------------------ */
+
+/* jstr - a string member, or "" when missing or not a string. */
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/* jint - an integer member, or 0. */
+static int64_t
+jint(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* route_encode - the JSON text of rr (malloc'd), or NULL. */
+static char *
+route_encode(const struct route_rec *rr)
+{
+	json_t *o, *a, *r;
+	char   *s;
+	size_t	i;
+
+	if ((o = json_object()) == NULL || (a = json_array()) == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "v", json_integer(ROUTE_FORMAT));
+	json_object_set_new(o, "state", json_string(kind_name(rr->kind)));
+	json_object_set_new(o, "policy_id", json_string(rr->policy_id));
+	json_object_set_new(o, "mode", json_string(rr->mode));
+	json_object_set_new(o, "mx", json_string(rr->mx));
+	json_object_set_new(o, "checked_at", json_integer(rr->checked_at));
+	json_object_set_new(o, "next_try", json_integer(rr->next_try));
+	json_object_set_new(o, "fail_count", json_integer(rr->fail_count));
+	json_object_set_new(o, "failure", json_string(rr->failure));
+	json_object_set_new(o, "why", json_string(rr->why));
+	for (i = 0; i < rr->nres; i++) {
+		const struct route_result *x = &rr->res[i];
+
+		r = json_object();
+		json_object_set_new(r, "mx", json_string(x->mx));
+		json_object_set_new(r, "result", json_string(x->result));
+		json_object_set_new(r, "why", json_string(x->why));
+		json_object_set_new(r, "addr", json_string(x->addr));
+		json_object_set_new(r, "helo", json_string(x->helo));
+		json_object_set_new(r, "checked_at",
+		    json_integer(x->checked_at));
+		json_object_set_new(r, "probed", json_boolean(x->probed));
+		json_array_append_new(a, r);
+	}
+	json_object_set_new(o, "results", a);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* route_decode - parse a stored value into rr; 0, or -1 when unusable. */
+static int
+route_decode(const char *buf, size_t len, struct route_rec *rr)
+{
+	json_t *o, *a, *r;
+	const char *st;
+	size_t	i;
+
+	memset(rr, 0, sizeof(*rr));
+	if ((o = json_loadb(buf, len, 0, NULL)) == NULL)
+		return -1;
+	if (!json_is_object(o) || jint(o, "v") != ROUTE_FORMAT) {
+		json_decref(o);
+		return -1;
+	}
+	st = jstr(o, "state");
+	if (strcmp(st, "confirmed") == 0)
+		rr->kind = ROUTE_CONFIRMED;
+	else if (strcmp(st, "failed") == 0)
+		rr->kind = ROUTE_FAILED;
+	else if (strcmp(st, "skipped") == 0)
+		rr->kind = ROUTE_SKIPPED;
+	else {
+		json_decref(o);
+		return -1;
+	}
+	copy_str(rr->policy_id, sizeof(rr->policy_id), jstr(o, "policy_id"));
+	copy_str(rr->mode, sizeof(rr->mode), jstr(o, "mode"));
+	copy_str(rr->mx, sizeof(rr->mx), jstr(o, "mx"));
+	rr->checked_at = jint(o, "checked_at");
+	rr->next_try = jint(o, "next_try");
+	rr->fail_count = (int)jint(o, "fail_count");
+	copy_str(rr->failure, sizeof(rr->failure), jstr(o, "failure"));
+	copy_str(rr->why, sizeof(rr->why), jstr(o, "why"));
+	a = json_object_get(o, "results");
+	for (i = 0; json_is_array(a) && i < json_array_size(a) &&
+	    rr->nres < sizeof(rr->res) / sizeof(rr->res[0]); i++) {
+		struct route_result *x = &rr->res[rr->nres];
+
+		r = json_array_get(a, i);
+		if (!json_is_object(r))
+			continue;
+		copy_str(x->mx, sizeof(x->mx), jstr(r, "mx"));
+		copy_str(x->result, sizeof(x->result), jstr(r, "result"));
+		copy_str(x->why, sizeof(x->why), jstr(r, "why"));
+		copy_str(x->addr, sizeof(x->addr), jstr(r, "addr"));
+		copy_str(x->helo, sizeof(x->helo), jstr(r, "helo"));
+		x->checked_at = jint(r, "checked_at");
+		x->probed = json_is_true(json_object_get(r, "probed"));
+		rr->nres++;
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* route_get - the stored route of domain: 1 found, 0 none or unusable. */
+static int
+route_get(const char *domain, struct route_rec *rr)
+{
+	char   *val;
+	size_t	len;
+	int	r;
+
+	memset(rr, 0, sizeof(*rr));
+	if ((r = cache_table_get(CACHE_ROUTE, domain, &val, &len)) != 1)
+		return 0;
+	r = route_decode(val, len, rr) == 0;
+	if (!r)
+		log_warnx("domain=%s stored route unreadable; probing again",
+		    domain);
+	free(val);
+	return r;
+}
+
+/* route_put - store rr for domain. */
+static int
+route_put(const char *domain, const struct route_rec *rr)
+{
+	char   *s;
+	int	r;
+
+	if ((s = route_encode(rr)) == NULL) {
+		log_warnx("domain=%s route: out of memory", domain);
+		return -1;
+	}
+	r = cache_table_put(CACHE_ROUTE, domain, s, strlen(s));
+	free(s);
+	return r;
+}
+
+/* --- one round of probes ----------------------------------------------- */
+
+/* tlsrpt_published - does domain publish exactly one v=TLSRPTv1 record (R2)? */
+static int
+tlsrpt_published(const char *domain)
+{
+	struct dns_txt txt;
+	char	name[300];
+	size_t	i, j, count = 0;
+
+	snprintf(name, sizeof(name), "_smtp._tls.%s", domain);
+	resolver_txt(name, &txt);
+	if (txt.status == DNS_OK) {
+		for (i = 0; i < txt.n; i++) {
+			if (txt.len[i] < 10 ||
+			    memcmp(txt.rr[i], "v=TLSRPTv1", 10) != 0)
+				continue;
+			for (j = 10; j < txt.len[i] && (txt.rr[i][j] == ' ' ||
+			    txt.rr[i][j] == '\t'); j++)
+				;
+			if (j < txt.len[i] && txt.rr[i][j] == ';')
+				count++;
+		}
+	}
+	dns_txt_free(&txt);
+	return count == 1;
+}
+
+/* policy_lists - does an mx pattern of pol match host (E2)? */
+static int
+policy_lists(const struct sts_policy *pol, const char *host)
+{
+	size_t	i;
+
+	for (i = 0; i < pol->nmx; i++)
+		if (mx_match(pol->mx[i], host))
+			return 1;
+	return 0;
+}
+
+/* add_result - the next result slot of rr for host, or NULL when full. */
+static struct route_result *
+add_result(struct route_rec *rr, const char *host, const char *result,
+    const char *why)
+{
+	struct route_result *x;
+
+	if (rr->nres >= sizeof(rr->res) / sizeof(rr->res[0]))
+		return NULL;
+	x = &rr->res[rr->nres++];
+	memset(x, 0, sizeof(*x));
+	copy_str(x->mx, sizeof(x->mx), host);
+	copy_str(x->result, sizeof(x->result), result);
+	copy_str(x->why, sizeof(x->why), why);
+	x->checked_at = time(NULL);
+	return x;
+}
+
+/* seen_host - was host already looked at in this round? */
+static int
+seen_host(const struct route_rec *rr, const char *host)
+{
+	size_t	i;
+
+	for (i = 0; i < rr->nres; i++)
+		if (strcmp(rr->res[i].mx, host) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * pick_failure - the result type that failed the route: the first
+ * reportable failure of a host we probed, else of one we skipped.
+ */
+static void
+pick_failure(struct route_rec *rr)
+{
+	const struct route_result *x, *skipped = NULL, *probed = NULL;
+	size_t	i;
+
+	for (i = 0; i < rr->nres; i++) {
+		x = &rr->res[i];
+		if (strcmp(x->result, "success") == 0 ||
+		    strcmp(x->result, "unreachable") == 0)
+			continue;
+		if (!x->probed) {
+			if (skipped == NULL)
+				skipped = x;
+		} else if (probed == NULL)
+			probed = x;
+	}
+	if ((x = probed != NULL ? probed : skipped) != NULL) {
+		copy_str(rr->failure, sizeof(rr->failure), x->result);
+		snprintf(rr->why, sizeof(rr->why), "%.120s: %.120s", x->mx,
+		    x->why);
+	} else if (rr->nres > 0) {
+		x = &rr->res[0];
+		snprintf(rr->why, sizeof(rr->why), "%.120s: %.120s", x->mx,
+		    x->why);
+	}
+}
+
+/* probe_walk - resolve and probe the MX hosts of domain into rr. */
+static void
+probe_walk(const struct config *cfg, const char *domain,
+    const struct sts_policy *pol, struct route_rec *rr)
+{
+	struct dns_mx mx;
+	struct probe_report rep;
+	struct route_result *x;
+	const char *host;
+	size_t	i, n;
+	int	implicit = 0;
+
+	rr->kind = ROUTE_FAILED;
+	resolver_mx(domain, &mx);
+	switch (mx.status) {
+	case DNS_OK:
+		if (mx.null_mx) {
+			snprintf(rr->why, sizeof(rr->why), "null MX (RFC 7505): "
+			    "the domain accepts no mail");
+			goto out;
+		}
+		if (mx.n == 0)
+			implicit = 1;
+		break;
+	case DNS_NODATA:
+		implicit = 1;		/* RFC 5321 §5.1, E8 */
+		break;
+	case DNS_NXDOMAIN:
+		snprintf(rr->why, sizeof(rr->why), "MX lookup: the domain "
+		    "does not exist");
+		goto out;
+	default:
+		snprintf(rr->why, sizeof(rr->why), "MX lookup failed: %s%s%s",
+		    dns_status_name(mx.status), mx.why[0] ? ": " : "", mx.why);
+		goto out;
+	}
+	n = implicit ? 1 : mx.n;
+	for (i = 0; i < n && rr->nres < ROUTE_MX_MAX; i++) {
+		if (atomic_load(&policyd_stopping))
+			break;
+		host = implicit ? domain : mx.mx[i].host;
+		if (seen_host(rr, host))
+			continue;
+		if (!dns_name_is_ldh(host, strlen(host))) {
+			add_result(rr, host, "validation-failure",
+			    "not a host name");
+			continue;
+		}
+		if (!policy_lists(pol, host)) {
+			/* E4, W14: not a candidate; no connection needed. */
+			add_result(rr, host, "validation-failure", implicit ?
+			    "not in the policy (implicit MX, RFC 5321 "
+			    "section 5.1)" : "not in the policy (E2)");
+			continue;
+		}
+		memset(&rep, 0, sizeof(rep));
+		probe_mx(cfg, host, &rep);
+		atomic_fetch_add(&nprobes, 1);
+		if ((x = add_result(rr, host, probe_result_name(rep.result),
+		    rep.why[0] ? rep.why : probe_result_name(rep.result)))
+		    != NULL) {
+			x->probed = 1;
+			copy_str(x->addr, sizeof(x->addr), rep.addr);
+			copy_str(x->helo, sizeof(x->helo), rep.helo);
+		}
+		if (rep.result == PROBE_OK) {
+			rr->kind = ROUTE_CONFIRMED;
+			copy_str(rr->mx, sizeof(rr->mx), host);
+			snprintf(rr->why, sizeof(rr->why), "%s passed%s%s",
+			    host, rep.tls_version[0] ? " with " : "",
+			    rep.tls_version);
+			break;
+		}
+		atomic_fetch_add(&nprobe_failures, 1);
+	}
+	if (rr->kind == ROUTE_FAILED)
+		pick_failure(rr);
+	if (rr->kind == ROUTE_FAILED && rr->nres == 0 && rr->why[0] == '\0')
+		snprintf(rr->why, sizeof(rr->why), "no MX host to probe");
+out:
+	dns_mx_free(&mx);
+}
+
+/* route_run - one round for domain, stored in the route table. */
+static void
+route_run(const char *domain)
+{
+	struct config *cfg = policyd_config_get();
+	struct route_rec *rr = NULL, *old = NULL;
+	struct record rec;
+	time_t	now = time(NULL), ttl, backoff;
+	int	have_rec, testing, i;
+
+	ttl = cfg->route_ttl;
+	have_rec = cache_get(domain, &rec) == 1;
+	if (!have_rec || !lookup_valid(&rec, now) ||
+	    (rec.policy.mode != STS_MODE_ENFORCE &&
+	    rec.policy.mode != STS_MODE_TESTING))
+		goto out;		/* nothing to confirm any more */
+	testing = rec.policy.mode == STS_MODE_TESTING;
+	if ((rr = calloc(1, sizeof(*rr))) == NULL ||
+	    (old = calloc(1, sizeof(*old))) == NULL) {
+		log_warnx("domain=%s route: out of memory", domain);
+		goto out;
+	}
+	copy_str(rr->policy_id, sizeof(rr->policy_id), rec.id);
+	copy_str(rr->mode, sizeof(rr->mode), sts_mode_name(rec.policy.mode));
+	if (testing && !tlsrpt_published(domain)) {
+		rr->kind = ROUTE_SKIPPED;
+		rr->checked_at = now;
+		rr->next_try = now + (ttl > TESTING_MIN_TTL ? ttl :
+		    TESTING_MIN_TTL);
+		snprintf(rr->why, sizeof(rr->why), "testing policy and no "
+		    "_smtp._tls record: nothing to report, not probed");
+		route_put(domain, rr);
+		log_debug("domain=%s %s", domain, rr->why);
+		goto out;
+	}
+	probe_walk(cfg, domain, &rec.policy, rr);
+	if (atomic_load(&policyd_stopping))
+		goto out;
+	rr->checked_at = time(NULL);
+	if (rr->kind == ROUTE_CONFIRMED) {
+		rr->fail_count = 0;
+		rr->next_try = rr->checked_at + (testing ? (ttl >
+		    TESTING_MIN_TTL ? ttl : TESTING_MIN_TTL) : ttl * 3 / 4);
+		log_info("domain=%s route confirmed: %s", domain, rr->why);
+	} else {
+		if (route_get(domain, old) && old->kind == ROUTE_FAILED &&
+		    strcmp(old->policy_id, rr->policy_id) == 0)
+			rr->fail_count = old->fail_count;
+		if (rr->fail_count < 30)
+			rr->fail_count++;
+		backoff = ROUTE_BACKOFF_MIN;
+		for (i = 1; i < rr->fail_count && backoff < ROUTE_BACKOFF_MAX;
+		    i++)
+			backoff *= 2;
+		if (backoff > ROUTE_BACKOFF_MAX)
+			backoff = ROUTE_BACKOFF_MAX;
+		if (testing && backoff < ttl)
+			backoff = ttl > TESTING_MIN_TTL ? ttl : TESTING_MIN_TTL;
+		rr->next_try = rr->checked_at + backoff;
+		if (testing)
+			log_notice("domain=%s probe failed (testing policy, "
+			    "reported only): %s%s%s", domain, rr->failure[0] ?
+			    rr->failure : "", rr->failure[0] ? ": " : "",
+			    rr->why);
+		else
+			log_warnx("domain=%s route failed: %s%s%s; next try "
+			    "in %llds", domain, rr->failure[0] ? rr->failure :
+			    "", rr->failure[0] ? ": " : "", rr->why,
+			    (long long)backoff);
+	}
+	route_put(domain, rr);
+out:
+	policyd_config_put(cfg);
+	if (have_rec)
+		record_free(&rec);
+	free(rr);
+	free(old);
+}
+
+/* --- the job pool -------------------------------------------------------- */
+
+/* hash - FNV-1a of a domain name. */
+static unsigned int
+hash(const char *s)
+{
+	unsigned int h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % RJOB_BUCKETS;
+}
+
+/* job_find - the job of domain, or NULL. Lock held. */
+static struct rjob *
+job_find(const char *domain)
+{
+	struct rjob *j;
+
+	for (j = table[hash(domain)]; j != NULL; j = j->hnext)
+		if (strcmp(j->domain, domain) == 0)
+			return j;
+	return NULL;
+}
+
+/* job_unref - drop a reference; the last frees. Lock held. */
+static void
+job_unref(struct rjob *j)
+{
+	if (--j->refs == 0)
+		free(j);
+}
+
+/* route_queue - start a round for domain unless one is queued or running. */
+static int
+route_queue(const char *domain)
+{
+	struct rjob *j;
+	unsigned int h;
+	int	ret = 0;
+
+	pthread_mutex_lock(&lock);
+	if (stopping) {
+		ret = -1;
+		goto out;
+	}
+	if (job_find(domain) != NULL)
+		goto out;
+	if (qlen >= ROUTE_QUEUE_MAX) {
+		log_warnx("domain=%s probe queue full (%d); not queued",
+		    domain, ROUTE_QUEUE_MAX);
+		ret = -1;
+		goto out;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		ret = -1;
+		goto out;
+	}
+	copy_str(j->domain, sizeof(j->domain), domain);
+	j->refs = 1;
+	h = hash(domain);
+	j->hnext = table[h];
+	table[h] = j;
+	if (qtail != NULL)
+		qtail->qnext = j;
+	else
+		qhead = j;
+	qtail = j;
+	qlen++;
+	pthread_cond_signal(&work_cv);
+out:
+	pthread_mutex_unlock(&lock);
+	return ret;
+}
+
+/* route_wait - wait up to ms for the round of domain; 1 done or none, 0 not yet. */
+static int
+route_wait(const char *domain, long long ms)
+{
+	struct rjob *j;
+	struct timespec until;
+	int	ret;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&lock);
+	if ((j = job_find(domain)) == NULL) {
+		pthread_mutex_unlock(&lock);
+		return 1;
+	}
+	j->refs++;
+	while (!j->done && !stopping)
+		if (pthread_cond_timedwait(&done_cv, &lock, &until) ==
+		    ETIMEDOUT)
+			break;
+	ret = j->done;
+	job_unref(j);
+	pthread_mutex_unlock(&lock);
+	return ret;
+}
+
+/* job_running - is a round of domain queued or running? */
+static int
+job_running(const char *domain)
+{
+	int	r;
+
+	pthread_mutex_lock(&lock);
+	r = job_find(domain) != NULL;
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+/* route_main - a pool thread. */
+static void *
+route_main(void *arg)
+{
+	struct rjob *j, **pp;
+	char	domain[256];
+
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	while (!stopping) {
+		if ((j = qhead) == NULL) {
+			pthread_cond_wait(&work_cv, &lock);
+			continue;
+		}
+		if ((qhead = j->qnext) == NULL)
+			qtail = NULL;
+		qlen--;
+		memcpy(domain, j->domain, sizeof(domain));
+		pthread_mutex_unlock(&lock);
+
+		route_run(domain);
+
+		pthread_mutex_lock(&lock);
+		j->done = 1;
+		for (pp = &table[hash(j->domain)]; *pp != NULL;
+		    pp = &(*pp)->hnext)
+			if (*pp == j) {
+				*pp = j->hnext;
+				break;
+			}
+		job_unref(j);
+		pthread_cond_broadcast(&done_cv);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* route_start - start the pool. */
+int
+route_start(int nthreads)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int	i, rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < nthreads; i++) {
+		if ((rc = pthread_create(&t, &attr, route_main, NULL)) != 0) {
+			errno = rc;
+			log_warn("probe thread");
+			pthread_attr_destroy(&attr);
+			return -1;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+/* route_stop - wake every thread so it sees the stop flag. */
+void
+route_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = 1;
+	pthread_cond_broadcast(&work_cv);
+	pthread_cond_broadcast(&done_cv);
+	pthread_mutex_unlock(&lock);
+}
+
+/* --- the milter's state ------------------------------------------------- */
+
+/* fresh_for - is rr a round run under the policy id of rec? */
+static int
+fresh_for(const struct route_rec *rr, const struct record *rec)
+{
+	return rr->kind != ROUTE_ABSENT &&
+	    strcmp(rr->policy_id, rec->id) == 0;
+}
+
+/* enforce_state - the state of an enforce domain with a valid policy. */
+static enum route_sts
+enforce_state(const char *domain, const struct record *rec, time_t ttl,
+    int flags, long long deadline)
+{
+	struct route_rec *rr;
+	enum route_sts s = ROUTE_STS_ENFORCE_PENDING;
+	time_t	now = time(NULL), started = now;
+	long long left;
+	int	fresh;
+
+	if ((rr = malloc(sizeof(*rr))) == NULL)
+		return ROUTE_STS_ENFORCE_PENDING;
+	route_get(domain, rr);
+	fresh = fresh_for(rr, rec);
+	if (fresh && rr->kind == ROUTE_CONFIRMED && now - rr->checked_at <=
+	    ttl) {
+		/* Probe again before it runs out while mail flows. */
+		if ((flags & ROUTE_QUEUE) && now >= rr->next_try)
+			route_queue(domain);
+		s = ROUTE_STS_CONFIRMED;
+		goto out;
+	}
+	if (flags & ROUTE_QUEUE) {
+		if (!fresh || rr->kind != ROUTE_FAILED || now >= rr->next_try)
+			route_queue(domain);
+		if ((left = deadline - mono_ms()) > 0 &&
+		    route_wait(domain, left) == 1) {
+			route_get(domain, rr);
+			fresh = fresh_for(rr, rec);
+			now = time(NULL);
+			if (fresh && rr->kind == ROUTE_CONFIRMED &&
+			    (now - rr->checked_at <= ttl ||
+			    rr->checked_at >= started)) {
+				s = ROUTE_STS_CONFIRMED;
+				goto out;
+			}
+		}
+	}
+	if (fresh && rr->kind == ROUTE_FAILED)
+		s = ROUTE_STS_FAILED;
+out:
+	free(rr);
+	return s;
+}
+
+/* testing_probe - queue a reporting probe of a testing domain when due. */
+static void
+testing_probe(const char *domain, const struct record *rec)
+{
+	struct route_rec *rr;
+
+	if ((rr = malloc(sizeof(*rr))) == NULL)
+		return;
+	route_get(domain, rr);
+	if (!fresh_for(rr, rec) || time(NULL) >= rr->next_try)
+		route_queue(domain);
+	free(rr);
+}
+
+/* route_domain_state - see route.h. */
+enum route_sts
+route_domain_state(const char *domain, long wait_ms, int flags)
+{
+	struct config *cfg;
+	struct record rec;
+	enum route_sts s;
+	long long deadline;
+	time_t	now, started, ttl, recheck;
+	long	maxwait;
+	int	r, w;
+
+	cfg = policyd_config_get();
+	ttl = cfg->route_ttl;
+	recheck = cfg->txt_recheck;
+	maxwait = (long)cfg->lookup_wait * 1000;
+	policyd_config_put(cfg);
+	if (wait_ms < 0)
+		wait_ms = 0;
+	if (wait_ms > maxwait)
+		wait_ms = maxwait;
+	deadline = mono_ms() + wait_ms;
+
+	started = now = time(NULL);
+	r = cache_get(domain, &rec);
+	if (r == 1 && lookup_valid(&rec, now)) {
+		if (flags & ROUTE_USE) {
+			atomic_fetch_add(&policyd_stats.lookups, 1);
+			atomic_fetch_add(&policyd_stats.hits, 1);
+			if (now - rec.txt_checked_at > recheck)
+				worker_queue(domain, 0);
+			if (now - rec.last_used >= REFRESH_USED_GRAIN)
+				refresh_mark_used(domain);
+		}
+	} else if (r == 1 && rec.state == RECORD_NEGATIVE &&
+	    now < rec.neg_until) {
+		record_free(&rec);
+		return ROUTE_STS_NONE;
+	} else {
+		if (r == 1)
+			record_free(&rec);
+		if (!(flags & ROUTE_QUEUE))
+			return ROUTE_STS_PENDING;
+		if (flags & ROUTE_USE) {
+			atomic_fetch_add(&policyd_stats.lookups, 1);
+			atomic_fetch_add(&policyd_stats.misses, 1);
+		}
+		w = worker_wait(domain, 0, wait_ms, NULL);
+		if (w == 0)
+			return ROUTE_STS_PENDING;
+		now = time(NULL);
+		if (cache_get(domain, &rec) != 1)
+			return ROUTE_STS_NONE;
+		/* C9, W13: a policy fetched for this ask applies to it. */
+		if (!lookup_valid(&rec, now) && !(rec.state == RECORD_POLICY &&
+		    rec.fetched_at >= started)) {
+			record_free(&rec);
+			return ROUTE_STS_NONE;
+		}
+		if (flags & ROUTE_USE)
+			refresh_mark_used(domain);
+	}
+	if (rec.state != RECORD_POLICY) {
+		s = ROUTE_STS_NONE;
+	} else if (rec.policy.mode == STS_MODE_ENFORCE) {
+		s = enforce_state(domain, &rec, ttl, flags, deadline);
+	} else if (rec.policy.mode == STS_MODE_TESTING) {
+		if (flags & ROUTE_QUEUE)
+			testing_probe(domain, &rec);
+		s = ROUTE_STS_TESTING;
+	} else
+		s = ROUTE_STS_NONE;
+	record_free(&rec);
+	return s;
+}
+
+/* --- the control socket's view ----------------------------------------- */
+
+/* iso_time - ISO 8601 UTC, or JSON null for 0. */
+static json_t *
+iso_time(int64_t t)
+{
+	struct tm tm;
+	time_t	tt = (time_t)t;
+	char	buf[32];
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* str_or_null - a JSON string, or null for "". */
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+/* route_show - the route object of the control socket. */
+json_t *
+route_show(const char *domain)
+{
+	struct config *cfg;
+	struct route_rec *rr;
+	struct record rec;
+	json_t *o, *a, *x;
+	const char *state;
+	time_t	now = time(NULL), ttl;
+	int	have_rec, running;
+	size_t	i;
+
+	if ((rr = malloc(sizeof(*rr))) == NULL)
+		return json_null();
+	running = job_running(domain);
+	if (!route_get(domain, rr) && !running) {
+		free(rr);
+		return json_null();
+	}
+	cfg = policyd_config_get();
+	ttl = cfg->route_ttl;
+	policyd_config_put(cfg);
+	have_rec = cache_get(domain, &rec) == 1;
+	if (rr->kind == ROUTE_ABSENT)
+		state = "pending";
+	else if (rr->kind == ROUTE_SKIPPED)
+		state = NULL;
+	else if (!have_rec || !fresh_for(rr, &rec))
+		state = "pending";		/* a new policy: not probed yet */
+	else if (rr->kind == ROUTE_FAILED)
+		state = "failed";
+	else if (now - rr->checked_at <= ttl)
+		state = "confirmed";
+	else
+		state = "pending";		/* older than route_ttl */
+	if (have_rec)
+		record_free(&rec);
+
+	o = json_object();
+	json_object_set_new(o, "state", str_or_null(state));
+	json_object_set_new(o, "mx", str_or_null(rr->mx));
+	json_object_set_new(o, "checked_at", iso_time(rr->checked_at));
+	json_object_set_new(o, "failure", str_or_null(rr->failure));
+	json_object_set_new(o, "why", str_or_null(rr->why));
+	json_object_set_new(o, "policy_id", str_or_null(rr->policy_id));
+	json_object_set_new(o, "next_try", iso_time(rr->next_try));
+	json_object_set_new(o, "probing", json_boolean(running));
+	a = json_array();
+	for (i = 0; i < rr->nres; i++) {
+		x = json_object();
+		json_object_set_new(x, "mx", json_string(rr->res[i].mx));
+		json_object_set_new(x, "result",
+		    json_string(rr->res[i].result));
+		json_object_set_new(x, "why", str_or_null(rr->res[i].why));
+		json_object_set_new(x, "addr", str_or_null(rr->res[i].addr));
+		json_object_set_new(x, "helo", str_or_null(rr->res[i].helo));
+		json_object_set_new(x, "checked_at",
+		    iso_time(rr->res[i].checked_at));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "results", a);
+	free(rr);
+	return o;
+}
+
+/* route_forget - drop one route. */
+int
+route_forget(const char *domain)
+{
+	return cache_table_del(CACHE_ROUTE, domain);
+}
+
+/* route_forget_all - drop every route. */
+long
+route_forget_all(void)
+{
+	return cache_table_del_all(CACHE_ROUTE);
+}
+
+struct keys {
+	char  **v;
+	size_t	n, cap;
+};
+
+/* collect_key - cache_table_walk callback: remember every key. */
+static int
+collect_key(const char *key, const char *val, size_t len, void *arg)
+{
+	struct keys *k = arg;
+	char  **nv;
+
+	(void)val;
+	(void)len;
+	if (k->n == k->cap) {
+		size_t	cap = k->cap ? k->cap * 2 : 64;
+
+		if ((nv = realloc(k->v, cap * sizeof(*nv))) == NULL)
+			return 1;
+		k->v = nv;
+		k->cap = cap;
+	}
+	if ((k->v[k->n] = strdup(key)) == NULL)
+		return 1;
+	k->n++;
+	return 0;
+}
+
+/* route_sweep - forget routes of domains the cache forgot. */
+long
+route_sweep(void)
+{
+	struct keys k = { NULL, 0, 0 };
+	struct record rec;
+	long	dropped = 0;
+	size_t	i;
+	int	r;
+
+	cache_table_walk(CACHE_ROUTE, collect_key, &k);
+	for (i = 0; i < k.n; i++) {
+		if ((r = cache_get(k.v[i], &rec)) == 1)
+			record_free(&rec);
+		else if (r == 0 && !job_running(k.v[i]) &&
+		    cache_table_del(CACHE_ROUTE, k.v[i]) == 1)
+			dropped++;
+		free(k.v[i]);
+	}
+	free(k.v);
+	return dropped;
+}
+
+/* route_probes - probes run since start. */
+unsigned long
+route_probes(void)
+{
+	return atomic_load(&nprobes);
+}
+
+/* route_probe_failures - probes that did not pass. */
+unsigned long
+route_probe_failures(void)
+{
+	return atomic_load(&nprobe_failures);
+}
