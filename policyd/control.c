@@ -7,8 +7,9 @@
  * DESCRIPTION
  *	Verbs: version, status, lookup DOMAIN, show DOMAIN, list, flush
  *	DOMAIN|--all, refresh DOMAIN|--all, and for the milter sts DOMAIN
- *	WAIT_MS. Each reply is one compact JSON object with "ok"; errors
- *	carry "error". The connection stays open for further requests. See
+ *	WAIT_MS, hold QUEUE_ID DOMAIN..., holds, release QUEUE_ID|--all.
+ *	Each reply is one compact JSON object with "ok"; errors carry
+ *	"error". The connection stays open for further requests. See
  *	mtasts-policyd(8) for the field names.
  *
  * DIAGNOSTICS
@@ -33,15 +34,18 @@
 #include "cache.h"
 #include "control.h"
 #include "discover.h"
+#include "hold.h"
 #include "log.h"
 #include "lookup.h"
 #include "mx_match.h"
 #include "netstring.h"
 #include "policyd.h"
+#include "privsep.h"
 #include "route.h"
 #include "worker.h"
 
-#define MAX_ARGS	8
+/* Every word of a full line: "hold ID D1 D2 ..." may have many. */
+#define MAX_ARGS	(CONTROL_LINE_MAX / 2 + 2)
 
 /* iso_time - ISO 8601 UTC, or JSON null for 0. */
 static json_t *
@@ -170,6 +174,7 @@ do_status(void)
 {
 	json_t *o = reply_ok(), *c = json_object(), *s = json_object();
 	struct counts n;
+	long	nholds;
 
 	memset(&n, 0, sizeof(n));
 	cache_walk(count_one, &n);
@@ -199,7 +204,8 @@ do_status(void)
 	json_object_set_new(s, "probe_failures", json_integer((json_int_t)
 	    route_probe_failures()));
 	json_object_set_new(o, "stats", s);
-	json_object_set_new(o, "holds", json_integer(0));
+	nholds = hold_count();
+	json_object_set_new(o, "holds", json_integer(nholds > 0 ? nholds : 0));
 	return o;
 }
 
@@ -381,6 +387,54 @@ do_sts(const char *arg, const char *wait)
 	return o;
 }
 
+/* do_hold - register a held message. */
+static json_t *
+do_hold(const char *id, char *const *domains, size_t n)
+{
+	char	err[300];
+	int64_t	held_at;
+	json_t *o;
+
+	if (hold_register(id, domains, n, &held_at, err, sizeof(err)) != 0)
+		return reply_error("%s", err);
+	o = reply_ok();
+	json_object_set_new(o, "queue_id", json_string(id));
+	json_object_set_new(o, "held_at", iso_time(held_at));
+	return o;
+}
+
+/* do_release - release one or every held message now. */
+static json_t *
+do_release(const char *arg)
+{
+	json_t *o, *a = json_array(), *r = NULL;
+	long	n;
+	int	rc;
+
+	if (strcmp(arg, "--all") == 0) {
+		n = hold_release_all(a);
+	} else {
+		if (!privsep_queue_id_valid(arg)) {
+			json_decref(a);
+			return reply_error("not a queue id: %s", arg);
+		}
+		if ((rc = hold_release(arg, &r)) == 0) {
+			json_decref(a);
+			return reply_error("not held: %s", arg);
+		}
+		if (rc < 0) {
+			json_decref(a);
+			return reply_error("cache write failed%s", NULL);
+		}
+		json_array_append_new(a, r);
+		n = 1;
+	}
+	o = reply_ok();
+	json_object_set_new(o, "released", json_integer(n));
+	json_object_set_new(o, "results", a);
+	return o;
+}
+
 /* control_request - dispatch one request line. */
 static json_t *
 control_request(char *line)
@@ -445,24 +499,25 @@ control_request(char *line)
 		NEED(3);
 		return do_sts(argv[1], argv[2]);
 	}
-	/* Holds arrive with the milter; until then there are none. */
+	if (strcmp(argv[0], "hold") == 0) {
+		if (argc < 3)
+			return reply_error("usage: %s",
+			    "hold QUEUE_ID DOMAIN [DOMAIN ...]");
+		return do_hold(argv[1], argv + 2, (size_t)argc - 2);
+	}
 	if (strcmp(argv[0], "holds") == 0) {
 		const char *usage = "holds";
 
 		NEED(1);
 		o = reply_ok();
-		json_object_set_new(o, "holds", json_array());
+		json_object_set_new(o, "holds", hold_list());
 		return o;
 	}
 	if (strcmp(argv[0], "release") == 0) {
 		const char *usage = "release QUEUE_ID|--all";
 
 		NEED(2);
-		if (strcmp(argv[1], "--all") != 0)
-			return reply_error("not held: %s", argv[1]);
-		o = reply_ok();
-		json_object_set_new(o, "released", json_integer(0));
-		return o;
+		return do_release(argv[1]);
 	}
 #undef NEED
 	return reply_error("unknown command \"%s\"", argv[0]);

@@ -45,6 +45,7 @@
 #include "cache.h"
 #include "control.h"
 #include "fetch.h"
+#include "hold.h"
 #include "listen.h"
 #include "log.h"
 #include "policyd.h"
@@ -447,7 +448,7 @@ main(int argc, char *argv[])
 	}
 	policyd_started = time(NULL);
 	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0 ||
-	    route_start(ROUTE_THREADS) != 0) {
+	    route_start(ROUTE_THREADS) != 0 || hold_start() != 0) {
 		listen_close_all();
 		fatalx("cannot start threads");
 	}
@@ -484,6 +485,7 @@ main(int argc, char *argv[])
 	log_info("stopping on signal %d", sig);
 	atomic_store(&policyd_stopping, 1);
 	listen_close_all();
+	hold_stop();
 	route_stop();
 	worker_stop();
 	refresh_stop();
