@@ -6,9 +6,10 @@
  *	mtasts-ctl -h | -V
  * DESCRIPTION
  *	Daemon verbs (status, lookup, show, list, refresh, flush, holds,
- *	release) speak the control protocol (mtasts-policyd(8), CONTROL
- *	PROTOCOL) over one connection: "version" first, to make sure the
- *	daemon speaks protocol 1, then the request. Offline verbs: parse
+ *	release) check their arguments, then speak the control protocol
+ *	(mtasts-policyd(8), CONTROL PROTOCOL) over one connection:
+ *	"version" first, to make sure the daemon speaks protocol 1, then the
+ *	request(s). Offline verbs: parse
  *	validates a policy file with the daemon's own parser, check
  *	(ctl_check.c) audits a domain's publication.
  *
@@ -188,19 +189,26 @@ ctl_wait_ms(const struct ctl *c)
 	return s > 3600 ? 3600000 : (int)(s * 1000);
 }
 
+static int ctl_connect(struct ctl *);
+
 /*
- * ctl_call - one request. Returns CTL_EXIT_OK with the reply in *reply,
- * CTL_EXIT_NEGATIVE after an error reply (reported), CTL_EXIT_USAGE when
- * the daemon cannot be reached or does not answer (reported).
+ * ctl_call - one request, connecting first if this is the first. Returns
+ * CTL_EXIT_OK with the reply in *reply, CTL_EXIT_NEGATIVE after an error
+ * reply (reported), CTL_EXIT_USAGE when the daemon cannot be reached or
+ * does not answer (reported).
  */
 static int
 ctl_call(struct ctl *c, const char *line, int timeout_ms, json_t **reply)
 {
 	char	err[512];
 	json_t *r, *v;
-	const char *path = ctl_client_path(c->cc);
+	const char *path;
+	int	rc;
 
 	*reply = NULL;
+	if (c->cc == NULL && (rc = ctl_connect(c)) != CTL_EXIT_OK)
+		return rc;
+	path = ctl_client_path(c->cc);
 	if ((r = ctl_client_request(c->cc, line, timeout_ms, err,
 	    sizeof(err))) == NULL) {
 		if (ctl_client_status(c->cc) == CTL_CLIENT_ECONNECT)
@@ -223,7 +231,11 @@ ctl_call(struct ctl *c, const char *line, int timeout_ms, json_t **reply)
 	return CTL_EXIT_OK;
 }
 
-/* ctl_connect - connect and agree on the protocol version. */
+/*
+ * ctl_connect - connect and agree on the protocol version. Called by the
+ * first ctl_call(), so that arguments are checked before the daemon sees
+ * anything.
+ */
 static int
 ctl_connect(struct ctl *c)
 {
@@ -1067,13 +1079,9 @@ main(int argc, char **argv)
 	}
 	ctl_out_init(&c.out, json);
 
-	if (verb->daemon) {
-		if (ctl_load_config(&c) == -1) {
-			rc = CTL_EXIT_USAGE;
-			goto out;
-		}
-		if ((rc = ctl_connect(&c)) != CTL_EXIT_OK)
-			goto out;
+	if (verb->daemon && ctl_load_config(&c) == -1) {
+		rc = CTL_EXIT_USAGE;
+		goto out;
 	}
 	rc = verb->run(&c, vargc, vargv);
 out:

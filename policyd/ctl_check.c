@@ -266,7 +266,7 @@ chk_policy_cert(struct chk *k, const struct fetch_result *res,
 
 	chk_expiry(res->cert_not_after, k->o->now, exp, sizeof(exp));
 	if (!res->chain_verified)
-		chk_add(k, "policy-cert", CHK_FAIL, "%s: %s (issuer %s, %s)",
+		chk_add(k, "policy-cert", CHK_FAIL, "%s: %s; issuer %s, %s",
 		    host, res->chain_error[0] ? res->chain_error :
 		    "chain does not verify", res->cert_issuer, exp);
 	else if (!res->cert_verified)
@@ -419,8 +419,8 @@ chk_probe_lines(struct chk *k, const char *host, const struct probe_report *r)
 		    host, at, r->why);
 		return;
 	case PROBE_STARTTLS_NOT_SUPPORTED:
-		chk_add(k, "mx-starttls", CHK_FAIL, "%s%s: STARTTLS not "
-		    "offered%s%s", host, at, r->why[0] ? ": " : "", r->why);
+		chk_add(k, "mx-starttls", CHK_FAIL, "%s%s: %s", host, at,
+		    r->why[0] ? r->why : "STARTTLS not offered");
 		return;
 	default:
 		chk_add(k, "mx-starttls", CHK_PASS, "%s%s: STARTTLS offered",
@@ -443,7 +443,7 @@ chk_probe_lines(struct chk *k, const char *host, const struct probe_report *r)
 		    r->cert_subject, r->why[0] ? ": " : "", r->why);
 		break;
 	case PROBE_CERT_EXPIRED:
-		chk_add(k, "mx-cert", CHK_FAIL, "%s: %s (%s)", host,
+		chk_add(k, "mx-cert", CHK_FAIL, "%s: %s; %s", host,
 		    r->why[0] ? r->why : "certificate expired", exp);
 		break;
 	case PROBE_CERT_NOT_TRUSTED:
