@@ -21,4 +21,4 @@ apt-get install -y -q --no-install-recommends \
 	libc6-dev libssl-dev libcurl4-openssl-dev liblmdb-dev lmdb-utils \
 	libunbound-dev zlib1g-dev libjansson-dev libmilter-dev \
 	ca-certificates openssl python3 python3-dnslib python3-pytest \
-	iproute2 postfix mandoc git procps
+	iproute2 postfix mandoc git procps miltertest

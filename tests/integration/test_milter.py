@@ -1,0 +1,545 @@
+#
+# test_milter.py - mtasts-milter against a real mtasts-policyd (DESIGN §6):
+# the miltertest scripts of tests/milter, one pytest test each.
+#
+# DESCRIPTION
+#	Each test prepares the world (fresh domains, MX peers), starts what
+#	it needs and runs "miltertest -s tests/milter/SCRIPT.lua -D ..." on
+#	an mtasts-milter that talks to an mtasts-policyd over its control
+#	socket. The script does the milter side (see tests/milter/lib.lua);
+#	this file checks what only the outside can see: policyd's hold
+#	registry, the time a message took, the milter's log and exit status.
+#
+#	Milters share one policyd per module and are stopped together at
+#	the end (libmilter notices SIGTERM within five seconds); every one
+#	must exit 0. The "policyd stopped" tests use a policyd of their own.
+#
+#	Tests that need the control verbs "sts" and "hold" (mtasts-policyd
+#	protocol 1 additions for the milter) skip, naming the verb, against
+#	a policyd that does not have them yet.
+#
+# ENVIRONMENT
+#	MTASTS_MILTER	the milter binary (default $top_builddir/milter/...)
+#
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from helpers import Daemon, DaemonError, KEEP, NETNS, ctl, wait_until
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = os.path.normpath(os.path.join(HERE, "..", "milter"))
+MILTERTEST = shutil.which("miltertest")
+MILTER_WAIT = 2			# seconds, the default
+OUTSIDE = "192.0.2.25"		# not in internal_hosts
+LOCAL_DOMAIN = "local.test"
+
+
+def milter_path():
+	"""milter_path - the milter binary under test."""
+	if os.environ.get("MTASTS_MILTER"):
+		return os.environ["MTASTS_MILTER"]
+	top = os.environ.get("top_builddir")
+	if top:
+		return os.path.join(top, "milter", "mtasts-milter")
+	return os.path.normpath(os.path.join(HERE, "..", "..", "milter",
+	    "mtasts-milter"))
+
+
+MILTER = milter_path()
+
+pytestmark = [
+	pytest.mark.skipif(MILTERTEST is None,
+	    reason="miltertest is not installed (Debian package miltertest)"),
+	pytest.mark.skipif(not os.path.exists(MILTER),
+	    reason="no milter binary at " + MILTER),
+]
+
+_serial = itertools.count(1)
+
+
+# --- the milter ---------------------------------------------------------
+
+class Milter:
+	"""Milter - one mtasts-milter -f with its own config file and socket,
+	talking to the control socket of policyd (a Daemon)."""
+
+	def __init__(self, policyd, **conf):
+		n = next(_serial)
+		self.dir = policyd.dir
+		self.conn = conf.get("milter_socket") or "unix:" + \
+		    os.path.join(self.dir, "milter%d.sock" % n)
+		self.sock = self.conn[len("unix:"):]
+		self.conf_path = os.path.join(self.dir, "milter%d.conf" % n)
+		self.log_path = os.path.join(self.dir, "milter%d.log" % n)
+		c = dict(policyd.conf)
+		c.update({"milter_socket": self.conn, "log_level": "debug",
+		    "local_domains": LOCAL_DOMAIN})
+		c.update(conf)
+		self.conf = c
+		lines = ["# written by tests/integration/test_milter.py"]
+		for k, v in c.items():
+			if v is None:
+				continue
+			for item in (v if isinstance(v, list) else [v]):
+				lines.append("%s = %s" % (k, item))
+		with open(self.conf_path, "w") as f:
+			f.write("\n".join(lines) + "\n")
+		self.proc = None
+
+	def start(self, timeout=10):
+		"""start - run it in the foreground; wait until it accepts."""
+		self.logf = open(self.log_path, "ab")
+		self.proc = subprocess.Popen([MILTER, "-f", "-c",
+		    self.conf_path], stdin=subprocess.DEVNULL,
+		    stdout=self.logf, stderr=self.logf, close_fds=True)
+		end = time.time() + timeout
+		while time.time() < end:
+			if self.proc.poll() is not None:
+				rc = self.proc.returncode
+				self.proc = None
+				raise DaemonError("mtasts-milter exited with %s: "
+				    "%s" % (rc, self.log_tail()))
+			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+			try:
+				s.connect(self.sock)
+				return self
+			except OSError:
+				time.sleep(0.05)
+			finally:
+				s.close()
+		raise DaemonError("mtasts-milter not ready: " + self.log_tail())
+
+	def log(self):
+		try:
+			with open(self.log_path, "rb") as f:
+				return f.read().decode("utf-8", "replace")
+		except OSError:
+			return ""
+
+	def log_tail(self, n=3000):
+		return self.log()[-n:].strip()
+
+	def term(self):
+		"""term - send SIGTERM (stop() waits)."""
+		if self.proc is not None and self.proc.poll() is None:
+			self.proc.send_signal(signal.SIGTERM)
+
+	def stop(self, timeout=10):
+		"""stop - SIGTERM and wait; the exit status."""
+		if self.proc is None:
+			return None
+		self.term()
+		try:
+			rc = self.proc.wait(timeout)
+		except subprocess.TimeoutExpired:
+			self.proc.kill()
+			self.proc.wait()
+			rc = "timeout"
+		self.proc = None
+		self.logf.close()
+		return rc
+
+
+def _stop_all(milters):
+	"""_stop_all - SIGTERM every milter at once, then each must exit 0."""
+	for m in milters:
+		m.term()
+	errors = []
+	for m in milters:
+		rc = m.stop()
+		if rc not in (0, None):
+			errors.append("mtasts-milter exited with %s: %s" %
+			    (rc, m.log_tail(2000)))
+	assert not errors, "; ".join(errors)
+
+
+def run_script(milter, script, **defs):
+	"""run_script - miltertest SCRIPT.lua against milter; seconds taken.
+	Fails the test with the script's and the milter's output."""
+	tag = "%d%d" % (os.getpid() % 10000, next(_serial))
+	argv = [MILTERTEST, "-s", os.path.join(SCRIPTS, script + ".lua"),
+	    "-D", "socket=" + milter.conn, "-D", "libdir=" + SCRIPTS,
+	    "-D", "qidtag=" + tag]
+	for k, v in defs.items():
+		if isinstance(v, (list, tuple)):
+			v = ",".join(v)
+		argv += ["-D", "%s=%s" % (k, v)]
+	t0 = time.time()
+	r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+	took = time.time() - t0
+	assert r.returncode == 0, "%s.lua failed:\n%s%s\n--- milter log:\n%s" % (
+	    script, r.stdout, r.stderr, milter.log_tail())
+	return took, "MT%s1" % tag
+
+
+# --- policyd and the world ----------------------------------------------
+
+def policyd_conf(world):
+	"""policyd_conf - keys for the policyd behind the milter: harmless
+	release command, the world's MX port."""
+	c = {"release_command": "/bin/true {queue_id}"}
+	if not NETNS and getattr(world, "smtp_port", None):
+		c["mx_smtp_port"] = str(world.smtp_port)
+	return c
+
+
+def verbs(d):
+	"""verbs - which of the milter's control verbs policyd d knows."""
+	have = set()
+	for verb, line in (("sts", "sts nxdomain.test 0"),
+	    ("hold", "hold")):
+		r = d.ctl(line)
+		err = r.get("error") or ""
+		if r.get("ok") or "unknown command" not in err:
+			have.add(verb)
+	return have
+
+
+def need(stack, *want):
+	"""need - skip unless policyd has the verbs."""
+	missing = [v for v in want if v not in stack.verbs]
+	if missing:
+		pytest.skip("mtasts-policyd has no control verb %s yet (the "
+		    "milter's protocol 1 additions)" % " or ".join(
+		    '"%s"' % v for v in missing))
+
+
+class Stack:
+	"""Stack - the world, one policyd and the milters of a module."""
+
+	def __init__(self, world, policyd):
+		self.world = world
+		self.policyd = policyd
+		self.verbs = verbs(policyd)
+		self.milters = {}
+
+	def milter(self, name="default", **conf):
+		"""milter - the started milter of that name (made once)."""
+		if name not in self.milters:
+			self.milters[name] = Milter(self.policyd, **conf).start()
+		return self.milters[name]
+
+	def fresh(self, prefix):
+		return "%s-%d-%d.test" % (prefix, os.getpid() % 10000,
+		    next(_serial))
+
+	def enforce_pending(self, prefix="mp"):
+		"""enforce_pending - a fresh enforce domain whose only MX never
+		sends a banner: its route stays unconfirmed."""
+		d = self.fresh(prefix)
+		mx = "mx." + d
+		with self.world.batch():
+			self.world.add_domain(d, mx=[mx], mx_records=False)
+			self.world.add_mx(mx, "slow-banner", domain=d)
+		return d
+
+	def hanging(self, prefix="hang"):
+		"""hanging - a fresh domain whose policy host never answers:
+		discovery runs for fetch_timeout."""
+		d = self.fresh(prefix)
+		self.world.add_domain(d, behaviour="hang", delay=30)
+		return d
+
+	def state(self, domain):
+		"""state - what policyd answers now, without waiting."""
+		r = self.policyd.ctl("sts %s 0" % domain)
+		return r.get("state") if r.get("ok") else None
+
+	def wait_state(self, domain, want, timeout=20):
+		"""wait_state - ask until the state is want; the last state."""
+		return wait_until(lambda: self.state(domain) == want and want or
+		    None, timeout=timeout, every=0.2) or self.state(domain)
+
+	def holds(self):
+		r = self.policyd.ctl("holds")
+		assert r.get("ok"), r
+		return {h["queue_id"]: h for h in r["holds"]}
+
+
+@pytest.fixture(scope="module")
+def stack(world):
+	d = Daemon(world, **policyd_conf(world))
+	try:
+		d.start()
+	except DaemonError:
+		d.cleanup()
+		raise
+	s = Stack(world, d)
+	yield s
+	try:
+		_stop_all(list(s.milters.values()))
+	finally:
+		rc, _ = d.stop(5)
+		d.cleanup()
+		assert rc in (0, None), "mtasts-policyd exited with %s" % rc
+
+
+@pytest.fixture(scope="module")
+def down(world):
+	"""down - a policyd of its own (to stop), and milters that use it."""
+	d = Daemon(world, **policyd_conf(world))
+	made = []
+
+	def milter(**conf):
+		m = Milter(d, **conf).start()
+		made.append(m)
+		return m
+	d.milter = milter
+	yield d
+	try:
+		_stop_all(made)
+	finally:
+		if d.alive():
+			rc, _ = d.stop(5)
+			assert rc == 0, "mtasts-policyd exited with %s" % rc
+		d.cleanup()
+
+
+# --- states (DESIGN §6) -------------------------------------------------
+
+def test_state_none(stack):
+	"""No _mta-sts record, and a policy in mode none."""
+	need(stack, "sts")
+	modenone = stack.fresh("modenone")
+	stack.world.add_domain(modenone, mode="none")
+	run_script(stack.milter(), "state_none",
+	    domains=["nxdomain.test", modenone])
+
+
+def test_state_testing(stack):
+	need(stack, "sts")
+	run_script(stack.milter(), "state_testing", domains="testing.test")
+
+
+def test_state_enforce_pending(stack):
+	need(stack, "sts", "hold")
+	d = stack.enforce_pending()
+	took, qid = run_script(stack.milter(), "state_enforce_pending",
+	    domains=d)
+	h = stack.holds().get(qid)
+	assert h is not None, "hold %s not registered: %s" % (qid,
+	    stack.holds())
+	assert [x["domain"] for x in h["domains"]] == [d]
+
+
+def test_state_enforce_failed(stack):
+	"""Every MX of the policy fails the probe (name mismatch)."""
+	need(stack, "sts", "hold")
+	d = stack.fresh("mfail")
+	mx = "mx." + d
+	with stack.world.batch():
+		stack.world.add_domain(d, mx=[mx], mx_records=False)
+		stack.world.add_mx(mx, "badname", domain=d)
+	got = stack.wait_state(d, "enforce/failed")
+	if got in ("enforce/pending", None):
+		pytest.skip("policyd does not probe routes yet (state %s)" %
+		    got)
+	assert got == "enforce/failed", got
+	took, qid = run_script(stack.milter(), "state_enforce_failed",
+	    domains=d)
+	assert qid in stack.holds()
+
+
+def test_state_enforce_confirmed(stack):
+	"""An MX that passes the probe: tagged, not held."""
+	need(stack, "sts", "hold")
+	d = stack.fresh("mgood")
+	mx = "mx." + d
+	with stack.world.batch():
+		stack.world.add_domain(d, mx=[mx], mx_records=False)
+		stack.world.add_mx(mx, "good", domain=d)
+	got = stack.wait_state(d, "enforce/confirmed")
+	if got in ("enforce/pending", None):
+		pytest.skip("policyd does not confirm routes yet (state %s)" %
+		    got)
+	assert got == "enforce/confirmed", got
+	took, qid = run_script(stack.milter(), "state_enforce_confirmed",
+	    domains=d)
+	assert qid not in stack.holds()
+
+
+def test_state_pending(stack):
+	"""Discovery still running after milter_wait: pending, held."""
+	need(stack, "sts", "hold")
+	d = stack.hanging()
+	took, qid = run_script(stack.milter(), "state_pending", domains=d)
+	assert took < MILTER_WAIT + 1, took
+	assert qid in stack.holds()
+
+
+# --- recipients and header fields ---------------------------------------
+
+def test_recipients(stack):
+	need(stack, "sts", "hold")
+	took, qid = run_script(stack.milter(), "recipients",
+	    enforce=stack.enforce_pending(), testing="testing.test",
+	    none="nxdomain.test", localdom=LOCAL_DOMAIN)
+	assert qid in stack.holds()
+
+
+def test_fold(stack):
+	need(stack, "sts")
+	doms = [stack.fresh("a-rather-long-name-without-policy")
+	    for _ in range(6)]
+	run_script(stack.milter(), "fold", domains=doms)
+
+
+def test_client_header_removed(stack):
+	need(stack, "sts")
+	run_script(stack.milter(), "client_header", none="nxdomain.test")
+
+
+def test_local_domains_only(stack):
+	"""Nothing to ask: works even without the new verbs."""
+	run_script(stack.milter(), "local_only", localdom=LOCAL_DOMAIN)
+
+
+def test_inbound_untouched(stack):
+	need(stack, "sts")
+	run_script(stack.milter(), "inbound", client=OUTSIDE,
+	    enforce="enforce.test", none="nxdomain.test")
+
+
+def test_auth_is_outbound(stack):
+	need(stack, "sts", "hold")
+	run_script(stack.milter(), "auth", client=OUTSIDE,
+	    enforce=stack.enforce_pending())
+
+
+def test_tls_required_no_never_held(stack):
+	need(stack, "sts", "hold")
+	run_script(stack.milter(), "tls_required",
+	    enforce=[stack.enforce_pending(), stack.enforce_pending()])
+
+
+# --- hold and timing ----------------------------------------------------
+
+def test_hold_no(stack):
+	need(stack, "sts")
+	m = stack.milter("nohold", hold="no")
+	run_script(m, "no_hold", enforce=stack.enforce_pending())
+
+
+def test_milter_wait_bounds_the_message(stack):
+	"""Three hanging discoveries share one milter_wait."""
+	need(stack, "sts", "hold")
+	doms = [stack.hanging() for _ in range(3)]
+	took, qid = run_script(stack.milter(), "wait", domains=doms)
+	assert took < MILTER_WAIT + 0.5, took
+	h = stack.holds().get(qid)
+	assert h is not None
+	assert sorted(x["domain"] for x in h["domains"]) == sorted(doms)
+
+
+def test_no_queue_id_accept(stack):
+	"""A hold that cannot be registered is not made (accept)."""
+	need(stack, "sts")
+	run_script(stack.milter(), "no_queue_id",
+	    enforce=stack.enforce_pending(), action="accept")
+
+
+def test_no_queue_id_tempfail(stack):
+	need(stack, "sts")
+	m = stack.milter("tempfail", on_policyd_error="tempfail")
+	run_script(m, "no_queue_id", enforce=stack.enforce_pending(),
+	    action="tempfail")
+
+
+# --- policyd stopped or stuck -------------------------------------------
+
+def test_policyd_stopped_accept(down):
+	m = down.milter()
+	if down.alive():
+		down.stop()
+	took, _ = run_script(m, "policyd_error", domains=["a.test", "b.test"],
+	    action="accept")
+	assert took < MILTER_WAIT, took
+	assert "policyd did not answer" in m.log()
+
+
+def test_policyd_stopped_tempfail(down):
+	m = down.milter(on_policyd_error="tempfail")
+	if down.alive():
+		down.stop()
+	run_script(m, "policyd_error", domains="a.test", action="tempfail")
+
+
+def test_policyd_back_after_restart(down):
+	"""The pooled connections reconnect once policyd is back."""
+	m = down.milter()
+	if down.alive():
+		down.stop()
+	run_script(m, "policyd_error", domains="a.test", action="accept")
+	down.start()
+	if "sts" not in verbs(down):
+		pytest.skip('mtasts-policyd has no control verb "sts" yet')
+	run_script(m, "state_none", domains="nxdomain.test")
+
+
+def test_policyd_stuck(down):
+	"""policyd accepts but never answers (SIGSTOP): unknown, and the
+	message takes no longer than milter_wait."""
+	m = down.milter()
+	if not down.alive():
+		down.start()
+	down.proc.send_signal(signal.SIGSTOP)
+	try:
+		took, _ = run_script(m, "policyd_error",
+		    domains=["a.test", "b.test"], action="accept")
+	finally:
+		down.proc.send_signal(signal.SIGCONT)
+	assert took < MILTER_WAIT + 0.5, took
+
+
+# --- the program --------------------------------------------------------
+
+def test_version():
+	r = subprocess.run([MILTER, "-V"], capture_output=True, text=True,
+	    timeout=10)
+	assert r.returncode == 0
+	assert r.stdout.startswith("mtasts-milter ")
+
+
+def test_usage():
+	r = subprocess.run([MILTER, "-x"], capture_output=True, text=True,
+	    timeout=10)
+	assert r.returncode == 2
+	assert "usage" in r.stderr
+
+
+def test_bad_config(tmp_path):
+	p = tmp_path / "bad.conf"
+	p.write_text("milter_socket = nowhere\n")
+	r = subprocess.run([MILTER, "-f", "-c", str(p)], capture_output=True,
+	    text=True, timeout=10)
+	assert r.returncode == 1
+	assert "bad.conf:1" in r.stderr
+
+
+def test_socket_in_use(stack):
+	"""A second milter on a live socket refuses to start."""
+	m = stack.milter()
+	twin = Milter(stack.policyd, milter_socket=m.conn)
+	r = subprocess.run([MILTER, "-f", "-c", twin.conf_path],
+	    capture_output=True, text=True, timeout=10)
+	assert r.returncode == 1, r.stderr
+	assert "in use" in r.stderr
+	assert os.path.exists(m.sock)
+	run_script(m, "local_only", localdom=LOCAL_DOMAIN)
+
+
+def test_stale_socket_replaced(stack):
+	"""A socket file nobody answers on (a crash) is replaced."""
+	path = os.path.join(stack.policyd.dir, "stale.sock")
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind(path)
+	s.close()
+	m = stack.milter("stale", milter_socket="unix:" + path)
+	run_script(m, "local_only", localdom=LOCAL_DOMAIN)
