@@ -298,22 +298,33 @@ ctl_kv(struct ctl_table *t, const char *key, const char *value,
 	return ctl_table_add(t, cells, colours);
 }
 
-/* ctl_route_text - a route object in one line. */
+/*
+ * ctl_route_text - a route object in one line: "confirmed via mx.example
+ * (checked ISO (5m ago))", "failed (checked ...): certificate-expired".
+ */
 static const char *
 ctl_route_text(const struct ctl_out *o, const json_t *route, char *buf,
     size_t bufsz)
 {
 	char	state[64], mx[300], when[80], failure[300];
+	const json_t *v;
+	size_t	n;
 
-	if (!json_is_object(route))
-		return ctl_text(route, buf, bufsz);
-	ctl_text(json_object_get(route, "state"), state, sizeof(state));
-	ctl_text(json_object_get(route, "mx"), mx, sizeof(mx));
-	ctl_when(o, json_object_get(route, "checked_at"), when, sizeof(when));
-	ctl_text(json_object_get(route, "failure"), failure, sizeof(failure));
-	snprintf(buf, bufsz, "%s via %s, checked %s%s%s", state, mx, when,
-	    strcmp(failure, "-") != 0 ? ": " : "",
-	    strcmp(failure, "-") != 0 ? failure : "");
+	if (!json_is_object(route) ||
+	    !json_is_string(json_object_get(route, "state")))
+		return ctl_text(NULL, buf, bufsz);
+	n = (size_t)snprintf(buf, bufsz, "%s", ctl_text(json_object_get(route,
+	    "state"), state, sizeof(state)));
+	if (n < bufsz && json_is_string(v = json_object_get(route, "mx")))
+		n += (size_t)snprintf(buf + n, bufsz - n, " via %s",
+		    ctl_text(v, mx, sizeof(mx)));
+	if (n < bufsz &&
+	    json_is_string(v = json_object_get(route, "checked_at")))
+		n += (size_t)snprintf(buf + n, bufsz - n, " (checked %s)",
+		    ctl_when(o, v, when, sizeof(when)));
+	if (n < bufsz && json_is_string(v = json_object_get(route, "failure")))
+		snprintf(buf + n, bufsz - n, ": %s", ctl_text(v, failure,
+		    sizeof(failure)));
 	return buf;
 }
 
@@ -741,11 +752,12 @@ verb_flush(struct ctl *c, int argc, char **argv)
 static int
 verb_holds(struct ctl *c, int argc, char **argv)
 {
-	static const char *const hdr[3] = { "QUEUE_ID", "HELD_AT", "DOMAINS" };
+	static const char *const hdr[4] = { "QUEUE_ID", "HELD_AT",
+	    "RELEASED_AT", "DOMAINS" };
 	struct ctl_table *t;
 	const json_t *holds, *h, *doms, *e;
-	const char *cells[3];
-	char	qid[80], when[80], buf[2048], dom[300], st[64];
+	const char *cells[4];
+	char	qid[80], when[80], rel[80], buf[2048], dom[300], st[64];
 	size_t	i, j, off;
 	json_t *r;
 	int	rc;
@@ -760,7 +772,7 @@ verb_holds(struct ctl *c, int argc, char **argv)
 		rc = ctl_print_doc(c, holds != NULL ? holds : json_array());
 	} else if (json_array_size(holds) == 0) {
 		fprintf(c->out.fp, "no holds\n");
-	} else if ((t = ctl_table_new(3, hdr)) != NULL) {
+	} else if ((t = ctl_table_new(4, hdr)) != NULL) {
 		for (i = 0; i < json_array_size(holds); i++) {
 			h = json_array_get(holds, i);
 			doms = json_object_get(h, "domains");
@@ -778,7 +790,9 @@ verb_holds(struct ctl *c, int argc, char **argv)
 			    sizeof(qid));
 			cells[1] = ctl_when(&c->out, json_object_get(h,
 			    "held_at"), when, sizeof(when));
-			cells[2] = buf;
+			cells[2] = ctl_when(&c->out, json_object_get(h,
+			    "released_at"), rel, sizeof(rel));
+			cells[3] = buf;
 			ctl_table_add(t, cells, NULL);
 		}
 		ctl_table_print(&c->out, t, 0);
@@ -792,9 +806,11 @@ verb_holds(struct ctl *c, int argc, char **argv)
 static int
 verb_release(struct ctl *c, int argc, char **argv)
 {
-	char	line[CTL_CLIENT_LINE_MAX];
+	char	line[CTL_CLIENT_LINE_MAX], qid[80], why[300];
+	const json_t *res, *e;
 	json_t *r;
 	json_int_t n;
+	size_t	i, failed = 0;
 	int	rc;
 
 	if ((rc = ctl_need(argc, 2, "release QUEUE_ID|--all")) != CTL_EXIT_OK)
@@ -804,15 +820,39 @@ verb_release(struct ctl *c, int argc, char **argv)
 	snprintf(line, sizeof(line), "release %s", argv[1]);
 	if ((rc = ctl_call(c, line, CTL_TIMEOUT_MS * 6, &r)) != CTL_EXIT_OK)
 		return rc;
+	/* A release command that failed makes the answer negative. */
+	res = json_object_get(r, "results");
+	for (i = 0; i < json_array_size(res); i++)
+		if (json_is_string(json_object_get(json_array_get(res, i),
+		    "error")))
+			failed++;
 	if (c->out.json)
 		rc = ctl_print_doc(c, r);
+	else if ((n = json_integer_value(json_object_get(r, "released"))) == 0)
+		fprintf(c->out.fp, "no holds\n");
 	else {
-		n = json_integer_value(json_object_get(r, "released"));
-		if (n == 0)
-			fprintf(c->out.fp, "no holds\n");
-		else
+		for (i = 0; i < json_array_size(res); i++) {
+			e = json_array_get(res, i);
+			ctl_text(json_object_get(e, "queue_id"), qid,
+			    sizeof(qid));
+			if (json_is_string(json_object_get(e, "error")))
+				fprintf(c->out.fp, "%s: %s%s%s\n", qid,
+				    ctl_paint(&c->out, CTL_RED),
+				    ctl_text(json_object_get(e, "error"), why,
+				    sizeof(why)), ctl_unpaint(&c->out,
+				    CTL_RED));
+			else
+				fprintf(c->out.fp, "%s: released\n", qid);
+		}
+		if (json_array_size(res) == 0)
 			fprintf(c->out.fp, "released %lld message%s\n",
 			    (long long)n, n == 1 ? "" : "s");
+	}
+	if (failed > 0) {
+		ctl_err("%zu release%s failed", failed, failed == 1 ? "" :
+		    "s");
+		if (rc == CTL_EXIT_OK)
+			rc = CTL_EXIT_NEGATIVE;
 	}
 	json_decref(r);
 	return rc;

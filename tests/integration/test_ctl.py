@@ -316,18 +316,6 @@ class FakeDaemon:
 			elif b == "protocol2":
 				c.sendall(b'{"ok": true, "protocol": 2, '
 				    b'"version": "9.9.9"}\n')
-			elif b == "holds":
-				if line.startswith(b"version"):
-					c.sendall(b'{"ok":true,"protocol":1,'
-					    b'"version":"0.1.0"}\n')
-				else:
-					c.sendall(json.dumps({"ok": True,
-					    "holds": [{"queue_id": "4AbC9",
-					    "held_at": "2026-01-01T00:00:00Z",
-					    "domains": [{"domain": "a.test",
-					    "state": "enforce/pending"}, {"domain":
-					    "b.test", "state": "none"}]}]}).encode() +
-					    b"\n")
 
 	def close(self):
 		self.sock.close()
@@ -368,30 +356,6 @@ def test_daemon_silent(tmp_path):
 	assert r.rc == 2, r
 	assert "control socket %s: no reply in time" % path in r.err
 	assert time.time() - t0 < 30
-
-
-def test_holds_rendering(tmp_path):
-	"""holds with entries (served by a fake daemon until the milter
-	lands): a table for people, the contract's fields in JSON."""
-	path = str(tmp_path / "ctl.sock")
-	fake = FakeDaemon(path, "holds")
-	try:
-		r = run_ctl(["holds"], sock=path)
-	finally:
-		fake.close()
-	assert r.rc == 0, r
-	lines = r.out.splitlines()
-	assert re.match(r"^QUEUE_ID +HELD_AT +DOMAINS$", lines[0])
-	assert re.match(r"^4AbC9 +2026-01-01T00:00:00Z \(\d+d ago\) +"
-	    r"a\.test=enforce/pending b\.test=none$", lines[1])
-	fake = FakeDaemon(path + "2", "holds")
-	try:
-		r = run_ctl(["holds"], sock=path + "2", json_out=True)
-	finally:
-		fake.close()
-	assert r.doc == [{"queue_id": "4AbC9", "held_at":
-	    "2026-01-01T00:00:00Z", "domains": [{"domain": "a.test", "state":
-	    "enforce/pending"}, {"domain": "b.test", "state": "none"}]}]
 
 
 # --- daemon verbs ---------------------------------------------------------
@@ -678,6 +642,53 @@ def test_holds_and_release(policyd):
 	    "mtasts-ctl: "), r
 	j = run_ctl(["release", "4AbC9"], policyd.conf_path, json_out=True)
 	assert j.rc == 1 and "4AbC9" in j.doc["error"]
+
+
+def _hold_daemon(world, daemon_factory, command):
+	"""_hold_daemon - a daemon whose release command is command."""
+	conf = {"release_command": command + " {queue_id}"}
+	if not NETNS:
+		conf["mx_smtp_port"] = str(world.smtp_port)
+	return daemon_factory(**conf)
+
+
+def test_holds_registered(world, daemon_factory):
+	"""holds and release of a message the milter registered."""
+	p = _hold_daemon(world, daemon_factory, "/bin/true")
+	r = p.ctl("hold 4AbC9 mx-nostarttls.test nxdomain.test")
+	assert r["ok"] is True, r
+	r = run_ctl(["holds"], p.conf_path)
+	assert r.rc == 0, r
+	lines = r.out.splitlines()
+	assert re.match(r"^QUEUE_ID +HELD_AT +RELEASED_AT +DOMAINS$", lines[0])
+	assert re.match(r"^4AbC9 +%s \((now|\d+s ago)\) +- +"
+	    r"mx-nostarttls\.test=\S+ nxdomain\.test=\S+$" % ISO, lines[1]), r
+	j = run_ctl(["holds"], p.conf_path, json_out=True)
+	assert j.rc == 0 and len(j.doc) == 1
+	h = j.doc[0]
+	assert h["queue_id"] == "4AbC9" and ISO_RE.match(h["held_at"])
+	assert [x["domain"] for x in h["domains"]] == ["mx-nostarttls.test",
+	    "nxdomain.test"]
+	assert all(isinstance(x["state"], str) for x in h["domains"])
+	r = run_ctl(["release", "4AbC9"], p.conf_path)
+	assert r.rc == 0 and r.out == "4AbC9: released\n", r
+	r = run_ctl(["holds"], p.conf_path)
+	assert r.rc == 0 and r.out == "no holds\n"
+	assert p.ctl("hold Q1 mx-nostarttls.test")["ok"] is True
+	assert p.ctl("hold Q2 mx-nostarttls.test")["ok"] is True
+	j = run_ctl(["release", "--all"], p.conf_path, json_out=True)
+	assert j.rc == 0 and j.doc["released"] == 2, j
+	assert sorted(x["queue_id"] for x in j.doc["results"]) == ["Q1", "Q2"]
+
+
+def test_release_command_fails(world, daemon_factory):
+	"""A release whose command fails is a negative answer."""
+	p = _hold_daemon(world, daemon_factory, "/bin/false")
+	assert p.ctl("hold 7XyZ mx-nostarttls.test")["ok"] is True
+	r = run_ctl(["release", "7XyZ"], p.conf_path)
+	assert r.rc == 1, r
+	assert r.out.startswith("7XyZ: ")
+	assert "1 release failed" in r.err
 
 
 def test_socket_option_overrides_config(policyd, tmp_path):
