@@ -58,6 +58,7 @@
 #define CTL_SLACK_S		5	/* on top of the daemon's own waits */
 #define CTL_REPLY_MAX		((size_t)1 << 30)	/* "list" of a big cache */
 #define CTL_QUEUE_ID_MAX	64
+#define CTL_STATS_MAX		16	/* counters shown by status */
 
 /* One call of mtasts-ctl. */
 struct ctl {
@@ -323,8 +324,12 @@ ctl_route_text(const struct ctl_out *o, const json_t *route, char *buf,
 		n += (size_t)snprintf(buf + n, bufsz - n, " (checked %s)",
 		    ctl_when(o, v, when, sizeof(when)));
 	if (n < bufsz && json_is_string(v = json_object_get(route, "failure")))
-		snprintf(buf + n, bufsz - n, ": %s", ctl_text(v, failure,
-		    sizeof(failure)));
+		n += (size_t)snprintf(buf + n, bufsz - n, ": %s", ctl_text(v,
+		    failure, sizeof(failure)));
+	if (n < bufsz && json_is_string(v = json_object_get(route, "why")))
+		snprintf(buf + n, bufsz - n, "%s%s", json_is_string(
+		    json_object_get(route, "failure")) ? " - " : ": ",
+		    ctl_text(v, failure, sizeof(failure)));
 	return buf;
 }
 
@@ -410,16 +415,13 @@ verb_status(struct ctl *c, int argc, char **argv)
 	    "negative", "expired" };
 	static const char *const chdr[] = { "ENFORCE", "TESTING", "NONE",
 	    "NEGATIVE", "EXPIRED" };
-	static const char *const snames[] = { "lookups", "hits", "misses",
-	    "discoveries", "fetches", "fetch_failures", "pending_jobs" };
-	static const char *const shdr[] = { "LOOKUPS", "HITS", "MISSES",
-	    "DISCOVERIES", "FETCHES", "FETCH_FAILURES", "PENDING_JOBS" };
 	struct ctl_table *t = NULL;
-	const char *hdr[7], *cells[7];
-	char	vals[7][32], buf[256], up[32], since[32];
-	json_t *r, *o;
+	const char *hdr[CTL_STATS_MAX], *cells[CTL_STATS_MAX], *key;
+	char	vals[CTL_STATS_MAX][32], names[CTL_STATS_MAX][32], buf[256],
+		up[32], since[32];
+	json_t *r, *o, *v;
 	json_int_t uptime;
-	size_t	i;
+	size_t	i, j, n;
 	int	rc;
 
 	(void)argv;
@@ -454,14 +456,22 @@ verb_status(struct ctl *c, int argc, char **argv)
 	ctl_table_print(&c->out, t, 0);
 	ctl_table_free(t);
 	fputc('\n', c->out.fp);
-	for (i = 0; i < 7; i++)
-		hdr[i] = shdr[i];
-	if ((t = ctl_table_new(7, hdr)) == NULL)
-		goto out;
+	/* Every counter the daemon sends, in its order, named in capitals. */
+	n = 0;
 	o = json_object_get(r, "stats");
-	for (i = 0; i < 7; i++)
-		cells[i] = ctl_text(json_object_get(o, snames[i]), vals[i],
-		    sizeof(vals[i]));
+	json_object_foreach(o, key, v) {
+		if (n == CTL_STATS_MAX)
+			break;
+		for (j = 0; key[j] != '\0' && j + 1 < sizeof(names[n]); j++)
+			names[n][j] = key[j] >= 'a' && key[j] <= 'z' ?
+			    (char)(key[j] - 'a' + 'A') : key[j];
+		names[n][j] = '\0';
+		hdr[n] = names[n];
+		cells[n] = ctl_text(v, vals[n], sizeof(vals[n]));
+		n++;
+	}
+	if (n == 0 || (t = ctl_table_new(n, hdr)) == NULL)
+		goto out;
 	ctl_table_add(t, cells, NULL);
 	ctl_table_print(&c->out, t, 0);
 	ctl_table_free(t);

@@ -386,7 +386,7 @@ def test_status(policyd):
 	assert re.search(r"^ENFORCE +TESTING +NONE +NEGATIVE +EXPIRED$", r.out,
 	    re.M)
 	assert re.search(r"^LOOKUPS +HITS +MISSES +DISCOVERIES +FETCHES +"
-	    r"FETCH_FAILURES +PENDING_JOBS$", r.out, re.M)
+	    r"FETCH_FAILURES +PENDING_JOBS\b", r.out, re.M)
 	j = run_ctl(["status"], policyd.conf_path, json_out=True)
 	assert j.rc == 0
 	assert {"version", "uptime", "counts", "stats", "holds"} <= set(j.doc)
