@@ -1067,6 +1067,7 @@ ctl_help(void)
 	    "daemon unreachable\n");
 }
 
+/* main - global options, then one verb; the exit code of DESIGN §5. */
 int
 main(int argc, char **argv)
 {

@@ -207,6 +207,7 @@ test_parse(void)
 	ok(tlsrpt_record_is_candidate(NULL, 0) == 0, "NULL is no candidate");
 }
 
+/* main - every table, then the plan. */
 int
 main(void)
 {
