@@ -9,11 +9,14 @@
  *	void ctlpool_shutdown(void)
  * DESCRIPTION
  *	Control protocol version 1 (mtasts-policyd(8)): one request line,
- *	one JSON line back, the connection stays open. The pool holds up
- *	to CTLPOOL_SIZE connections; a milter thread borrows one for a
- *	request and gives it back. Connections are made on first use and
- *	after an error, so a policyd restart costs one failed request at
- *	most per connection, and none while policyd is already back.
+ *	one JSON line back, the connection stays open. A milter thread
+ *	borrows a connection for a request and gives it back; up to
+ *	CTLPOOL_KEEP idle connections stay open for the next ones. While
+ *	discoveries keep requests waiting, more connections are opened, up
+ *	to CTLPOOL_SIZE in use at once (beyond that a request waits for a
+ *	free one). Connections are made on first use and after an error, so
+ *	a policyd restart costs one failed request at most per connection,
+ *	and none while policyd is already back.
  *
  *	Every step - waiting for a free connection, connect, write, read -
  *	is bounded by the caller's deadline: sockets are non-blocking and
@@ -128,11 +131,22 @@ ctl_acquire(int64_t deadline)
 	return pick;
 }
 
-/* ctl_release - give a slot back. */
+/* ctl_release - give a slot back; close it if enough others idle. */
 static void
 ctl_release(int i)
 {
+	int	j, idle = 0;
+
 	pthread_mutex_lock(&ctl_lock);
+	if (ctl_slots[i].fd >= 0) {
+		for (j = 0; j < CTLPOOL_SIZE; j++)
+			if (!ctl_slots[j].busy && ctl_slots[j].fd >= 0)
+				idle++;
+		if (idle >= CTLPOOL_KEEP) {
+			close(ctl_slots[i].fd);
+			ctl_slots[i].fd = -1;
+		}
+	}
 	ctl_slots[i].busy = 0;
 	pthread_cond_signal(&ctl_cond);
 	pthread_mutex_unlock(&ctl_lock);

@@ -12,7 +12,8 @@
 
 #include <jansson.h>
 
-#define CTLPOOL_SIZE		16	/* connections to policyd at most */
+#define CTLPOOL_SIZE		256	/* connections to policyd at most */
+#define CTLPOOL_KEEP		16	/* idle connections kept open */
 #define CTLPOOL_LINE_MAX	1024	/* request line limit of protocol 1 */
 #define CTLPOOL_REPLY_MAX	65536	/* longer replies are an error */
 

@@ -18,8 +18,9 @@
  *	"unknown" without another attempt.
  *
  *	query_hold() names only the domains that keep the message held:
- *	the settled ones cannot stop its release, and the request line of
- *	the control protocol is limited to CTLPOOL_LINE_MAX bytes.
+ *	the settled ones cannot stop its release. The request line of the
+ *	control protocol is limited to CTLPOOL_LINE_MAX bytes, so a long
+ *	list is sent in several "hold" requests for the same queue id.
  * DIAGNOSTICS
  *	Failures are returned with a reason; the caller logs them with the
  *	queue id.
@@ -27,7 +28,6 @@
 #include "autoconf.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -129,7 +129,7 @@ query_qid_valid(const char *qid)
 {
 	const char *p;
 
-	if (qid == NULL || *qid == '\0')
+	if (qid == NULL || *qid == '\0' || strlen(qid) > QUERY_QID_MAX)
 		return 0;
 	for (p = qid; *p != '\0'; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -138,40 +138,58 @@ query_qid_valid(const char *qid)
 	return 1;
 }
 
-/* query_hold - "hold QID DOMAIN ...": policyd now owns the release. */
+/* query_hold_line - one "hold" request; 0, or -1 with err. */
+static int
+query_hold_line(const char *line, int64_t deadline, char *err, size_t errsz)
+{
+	enum ctlpool_err why;
+	json_t *reply;
+	int	ret;
+
+	if ((reply = ctlpool_request(line, deadline, &why, err,
+	    errsz)) == NULL)
+		return -1;
+	ret = query_reply_ok(reply, err, errsz) ? 0 : -1;
+	json_decref(reply);
+	return ret;
+}
+
+/*
+ * query_hold - "hold QID DOMAIN ...": policyd now owns the release. A
+ * list too long for one request line goes in several; policyd adds the
+ * domains of each to the same hold.
+ */
 int
 query_hold(const char *qid, const struct rcpt_list *l, int64_t deadline,
     char *err, size_t errsz)
 {
-	enum ctlpool_err why;
-	json_t *reply = NULL;
-	char   *words = NULL, *line = NULL;
-	size_t	n, len;
-	int	ret = -1;
+	char	line[CTLPOOL_LINE_MAX];
+	size_t	i, len, head, dlen, n = 0;
 
 	if (!query_qid_valid(qid)) {
 		snprintf(err, errsz, "no usable queue id (macro {i})");
-		goto out;
+		return -1;
 	}
-	if ((words = status_domain_words(l, " ", &n)) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		goto out;
+	head = (size_t)snprintf(line, sizeof(line), "hold %s", qid);
+	len = head;
+	for (i = 0; i < l->n; i++) {
+		if (!sts_state_holds(l->v[i].state))
+			continue;
+		dlen = strlen(l->v[i].name);
+		if (len > head && len + 1 + dlen >= sizeof(line)) {
+			if (query_hold_line(line, deadline, err, errsz) != 0)
+				return -1;
+			len = head;
+			line[len] = '\0';
+		}
+		/* head + one name always fits: qid and name are bounded. */
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s",
+		    l->v[i].name);
+		n++;
 	}
-	len = strlen("hold ") + strlen(qid) + 1 + strlen(words) + 1;
-	if ((line = malloc(len)) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		goto out;
+	if (n == 0) {
+		snprintf(err, errsz, "no domain to hold for");
+		return -1;
 	}
-	snprintf(line, len, "hold %s %s", qid, words);
-	if ((reply = ctlpool_request(line, deadline, &why, err,
-	    errsz)) == NULL)
-		goto out;
-	if (!query_reply_ok(reply, err, errsz))
-		goto out;
-	ret = 0;
-out:
-	json_decref(reply);
-	free(line);
-	free(words);
-	return ret;
+	return len > head ? query_hold_line(line, deadline, err, errsz) : 0;
 }

@@ -11,6 +11,7 @@
 #include "rcpt.h"
 
 #define QUERY_MARGIN_MS		50	/* policyd's own time per request */
+#define QUERY_QID_MAX		64	/* longest queue id policyd takes */
 
 /*
  * query_states - set the state of every domain of l, asking policyd with
@@ -29,7 +30,10 @@ size_t	query_states(struct rcpt_list *l, int64_t deadline, int may_wait,
 int	query_hold(const char *qid, const struct rcpt_list *l,
 	    int64_t deadline, char *err, size_t errsz);
 
-/* query_qid_valid - is qid a queue id policyd accepts ([A-Za-z0-9]+)? */
+/*
+ * query_qid_valid - is qid a queue id policyd accepts ([A-Za-z0-9]+, at
+ * most QUERY_QID_MAX characters)?
+ */
 int	query_qid_valid(const char *qid);
 
 #endif

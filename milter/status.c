@@ -8,7 +8,6 @@
  *	int sts_state_parse(word, st)
  *	int sts_state_holds(st)
  *	char *status_header_value(l)
- *	char *status_domain_words(l, sep, count)
  * DESCRIPTION
  *	The states are the words policyd's "sts" verb answers, plus
  *	"unknown" for a domain policyd could not be asked about in time.
@@ -114,35 +113,6 @@ status_header_value(const struct rcpt_list *l)
 		*p++ = '=';
 		p += strlen(strcpy(p, state));
 		line += item;
-	}
-	*p = '\0';
-	return buf;
-}
-
-/* status_domain_words - the holding domains of l joined by sep. */
-char *
-status_domain_words(const struct rcpt_list *l, const char *sep,
-    size_t *count)
-{
-	char   *buf, *p;
-	size_t	i, size, seplen = strlen(sep);
-
-	*count = 0;
-	size = 1;
-	for (i = 0; i < l->n; i++)
-		if (sts_state_holds(l->v[i].state))
-			size += strlen(l->v[i].name) + seplen;
-	if ((buf = malloc(size)) == NULL)
-		return NULL;
-	p = buf;
-	for (i = 0; i < l->n; i++) {
-		if (!sts_state_holds(l->v[i].state))
-			continue;
-		if ((*count)++ > 0) {
-			memcpy(p, sep, seplen);
-			p += seplen;
-		}
-		p += strlen(strcpy(p, l->v[i].name));
 	}
 	*p = '\0';
 	return buf;

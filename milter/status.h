@@ -39,12 +39,4 @@ int	sts_state_holds(enum sts_state st);
  */
 char   *status_header_value(const struct rcpt_list *l);
 
-/*
- * status_domain_words - the names of the domains of l whose state
- * sts_state_holds(), separated by sep, into a malloc'd string; NULL when
- * out of memory. *count gets their number.
- */
-char   *status_domain_words(const struct rcpt_list *l, const char *sep,
-	    size_t *count);
-
 #endif
