@@ -43,11 +43,23 @@ struct probe_report {
  * probe_mx - probe host (an LDH name, lower-case) on cfg->mx_smtp_port.
  * Tries each address in turn until one gives a TLS-level answer (success
  * or a certificate failure); connect failures move on to the next.
- * Bounded in time: PROBE_TIMEOUT seconds per address and step.
+ * Bounded in time: each step (connect, one reply, the TLS handshake) takes
+ * at most probe_timeout(cfg) seconds and one address at most twice that
+ * (plus a short QUIT); at most 8 addresses are tried. Safe to call from
+ * several threads at once (SIGPIPE is blocked in the calling thread while
+ * it runs); resolver_init() must have been called.
  */
 #define PROBE_TIMEOUT	30
 void	probe_mx(const struct config *cfg, const char *host,
 	    struct probe_report *rep);
+
+/*
+ * probe_timeout - the step timeout in seconds: PROBE_TIMEOUT, or
+ * cfg->fetch_timeout when that is smaller. One knob shortens every
+ * network wait of policyd (policy fetches and probes alike); the tests
+ * use it to bound a probe of a host whose banner never comes.
+ */
+int	probe_timeout(const struct config *cfg);
 
 /* probe_result_name - the RFC 8460 result type, "success" or "unreachable". */
 const char *probe_result_name(enum probe_result r);
