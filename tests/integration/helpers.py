@@ -470,3 +470,40 @@ def https_get(world, domain, path="/.well-known/mta-sts.txt", verify=True,
 		k, _, v = line.partition(":")
 		headers[k.strip().lower()] = v.strip()
 	return status, headers, body
+
+
+# --- clients of the world and test drivers (probe) ------------------------
+
+def world_client_config(world):
+	"""world_client_config - mtasts.conf keys that point a client at the
+	world: its DNS server, HTTPS and SMTP ports and test CA (in the
+	network namespace only the CA: the defaults reach the world)."""
+	c = {"dnssec": "no", "tls_ca_file": world.ca_file}
+	if not NETNS:
+		c["dns_forwarder"] = "%s@%d" % (world.addr, world.dns_port)
+		c["policy_https_port"] = str(world.https_port)
+		c["mx_smtp_port"] = str(world.smtp_port)
+	return c
+
+
+def tool_path(name):
+	"""tool_path - a test driver built in tests/tools (e.g. "probe-cli")."""
+	top = os.environ.get("top_builddir")
+	if top:
+		return os.path.join(top, "tests", "tools", name)
+	return os.path.normpath(os.path.join(HERE, "..", "tools", name))
+
+
+def write_config(path, conf):
+	"""write_config - an mtasts.conf from a dict (list = repeated key,
+	None = key left out)."""
+	out = ["# written by tests/integration/helpers.py"]
+	for k, v in conf.items():
+		if v is None:
+			continue
+		for item in (v if isinstance(v, list) else [v]):
+			out.append("%s = %s" % (k, item))
+	with open(path + ".tmp", "w") as f:
+		f.write("\n".join(out) + "\n")
+	os.replace(path + ".tmp", path)
+	return path
