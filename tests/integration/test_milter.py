@@ -613,7 +613,7 @@ def test_policyd_stopped_tempfail(down):
 
 
 def test_policyd_back_after_restart(down):
-	"""The pooled connections reconnect once policyd is back."""
+	"""Connections that failed while policyd was away are made again."""
 	m = down.milter()
 	if down.alive():
 		down.stop()
@@ -622,6 +622,20 @@ def test_policyd_back_after_restart(down):
 	if "sts" not in verbs(down):
 		pytest.skip('mtasts-policyd has no control verb "sts" yet')
 	run_script(m, "state_none", domains="nxdomain.test")
+
+
+def test_policyd_restart_between_messages(down):
+	"""A pooled connection that policyd closed (restart) is replaced at
+	once: the next message is not "unknown"."""
+	m = down.milter()
+	if not down.alive():
+		down.start()
+	if "sts" not in verbs(down):
+		pytest.skip('mtasts-policyd has no control verb "sts" yet')
+	run_script(m, "state_none", domains="nxdomain.test")
+	down.restart()
+	run_script(m, "state_none", domains="nxdomain.test")
+	assert "did not answer" not in m.log()
 
 
 def test_policyd_stuck(down):
