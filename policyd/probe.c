@@ -727,6 +727,9 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
 	    X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
 		pr_ssl_error(c->why, sizeof(c->why), "TLS setup", 0);
+		/* No QUIT through an SSL that never shook hands. */
+		SSL_free(c->ssl);
+		c->ssl = NULL;
 		return PROBE_UNREACHABLE;
 	}
 	pr_step(c, &deadline);

@@ -124,11 +124,19 @@ def test_probe_catalogue(world, tmp_path, case, host, want):
 		assert not ev["starttls"] and ev["tls_error"]
 
 
+R6_TYPES = {"starttls-not-supported", "certificate-host-mismatch",
+    "certificate-expired", "certificate-not-trusted", "validation-failure",
+    "tlsa-invalid", "dnssec-invalid", "dane-required",
+    "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"}
+
+
 def test_probe_e10_names():
-	"""The result names are RFC 8460's (E10), plus success/unreachable."""
+	"""Every failure a probe reports is an RFC 8460 result type (R6, E10);
+	the catalogue reaches each of them, plus success and unreachable."""
 	names = {r for c in mx_catalogue() for r in c.expect.values()}
 	assert names == TLS_RESULTS | {"starttls-not-supported",
 	    "validation-failure", "unreachable"}
+	assert names - {"success", "unreachable"} <= R6_TYPES
 
 
 def test_probe_slow_banner_bounded(world, tmp_path):
