@@ -10,9 +10,6 @@
 #	and stderr; with json=True the whole of stdout must parse as one
 #	JSON document (json.loads refuses anything after it).
 #
-#	The MX checks of "check" need policyd/probe.c; while it is still the
-#	placeholder those tests are skipped with that reason.
-#
 import json
 import os
 import re
@@ -24,7 +21,7 @@ import time
 
 import pytest
 
-from helpers import NETNS, wait_until
+from helpers import NETNS, world_client_config, write_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
@@ -135,37 +132,13 @@ def check_conf(world):
 	"""check_conf - a config that points check at the world."""
 	d = tempfile.mkdtemp(prefix="mtctl")
 	path = os.path.join(d, "mtasts.conf")
-	lines = ["dnssec = no", "tls_ca_file = %s" % world.ca_file,
-	    "fetch_timeout = 3s", "control_socket = %s/none.sock" % d]
-	if not NETNS:
-		lines += ["dns_forwarder = %s@%d" % (world.addr, world.dns_port),
-		    "policy_https_port = %d" % world.https_port,
-		    "mx_smtp_port = %d" % world.smtp_port]
-	with open(path, "w") as f:
-		f.write("\n".join(lines) + "\n")
+	conf = world_client_config(world)
+	conf.update({"fetch_timeout": "3s",
+	    "control_socket": os.path.join(d, "none.sock")})
+	write_config(path, conf)
 	yield path
 	os.unlink(path)
 	os.rmdir(d)
-
-
-_probe_state = {}
-
-
-def probe_landed(check_conf):
-	"""probe_landed - is probe_mx() real (not the placeholder)?"""
-	if "ok" not in _probe_state:
-		r = run_ctl(["check", "mx-good.test"], check_conf, json_out=True)
-		det = [c["detail"] for c in r.doc["checks"]
-		    if c["name"] == "mx-starttls"]
-		_probe_state["ok"] = not (det and det[0].endswith(
-		    "unreachable: "))
-	return _probe_state["ok"]
-
-
-def need_probe(check_conf):
-	if not probe_landed(check_conf):
-		pytest.skip("probe_mx() in policyd/probe.c is still the "
-		    "placeholder; the MX checks need it")
 
 
 def good_domain(world, d, tlsrpt=True, mode="enforce", max_age=86400,
@@ -894,7 +867,6 @@ def _order(checks):
 
 def test_check_well_configured(world, check_conf, fresh):
 	"""A domain as it should be: every check passes, exit 0."""
-	need_probe(check_conf)
 	d = good_domain(world, fresh("ctl-good"))
 	r, j, checks = run_check(check_conf, d)
 	assert r.rc == 0, r
@@ -918,7 +890,6 @@ def test_check_well_configured(world, check_conf, fresh):
 
 
 def test_check_catalogue_good(check_conf):
-	need_probe(check_conf)
 	r, j, checks = run_check(check_conf, "mx-good.test")
 	assert r.rc == 0 and j.doc["summary"]["result"] == "pass", r
 
@@ -987,8 +958,6 @@ def test_check_broken(check_conf, domain, name, result, pattern):
 @pytest.mark.parametrize("domain,name,result,pattern", BROKEN_MX,
     ids=[b[0] for b in BROKEN_MX])
 def test_check_broken_mx(check_conf, domain, name, result, pattern):
-	if name != "mx":
-		need_probe(check_conf)
 	r, j, checks = run_check(check_conf, domain)
 	assert r.rc == 1, r
 	_assert_check(r, checks, name, result, pattern)
@@ -999,7 +968,6 @@ def test_check_broken_mx(check_conf, domain, name, result, pattern):
 
 def test_check_two_mx(check_conf):
 	"""One line per MX record and per probed host, in preference order."""
-	need_probe(check_conf)
 	r, j, checks = run_check(check_conf, "mx-twomx.test")
 	assert r.rc == 1
 	assert [d for _, d in checks["mx"]] == [
@@ -1011,7 +979,6 @@ def test_check_two_mx(check_conf):
 
 def test_check_implicit_mx(check_conf):
 	"""No MX record: the domain itself is the mail host (RFC 5321 §5.1)."""
-	need_probe(check_conf)
 	r, j, checks = run_check(check_conf, "mx-nomx.test")
 	assert r.rc == 0, r
 	assert checks["mx"] == [("pass", "no MX records: mx-nomx.test itself "
@@ -1021,7 +988,6 @@ def test_check_implicit_mx(check_conf):
 
 def test_check_missing_tlsrpt(world, check_conf, fresh):
 	"""No _smtp._tls record warns; warnings alone exit 0."""
-	need_probe(check_conf)
 	d = good_domain(world, fresh("ctl-nortp"), tlsrpt=False)
 	r, j, checks = run_check(check_conf, d)
 	assert r.rc == 0, r
@@ -1048,7 +1014,6 @@ def test_check_bad_tlsrpt(world, check_conf, fresh, rrs, pattern):
 
 def test_check_expiring_policy_cert(world, check_conf, fresh):
 	"""A policy host certificate that expires within 14 days warns."""
-	need_probe(check_conf)
 	d = fresh("ctl-soon")
 	good_domain(world, d, policy_cert=soon_cert(world, "soon.mta-sts." + d,
 	    "mta-sts." + d, days=5))
@@ -1061,7 +1026,6 @@ def test_check_expiring_policy_cert(world, check_conf, fresh):
 
 def test_check_expiring_mx_cert(world, check_conf, fresh):
 	"""An MX certificate that expires within 14 days warns."""
-	need_probe(check_conf)
 	d = fresh("ctl-mxsoon")
 	good_domain(world, d, mx_cert=soon_cert(world, "soon.mx." + d,
 	    "mx." + d, days=10))
@@ -1072,7 +1036,6 @@ def test_check_expiring_mx_cert(world, check_conf, fresh):
 
 
 def test_check_testing_mode(world, check_conf, fresh):
-	need_probe(check_conf)
 	d = good_domain(world, fresh("ctl-testing"), mode="testing")
 	r, j, checks = run_check(check_conf, d)
 	assert r.rc == 0, r
@@ -1081,7 +1044,6 @@ def test_check_testing_mode(world, check_conf, fresh):
 
 
 def test_check_short_max_age(world, check_conf, fresh):
-	need_probe(check_conf)
 	d = good_domain(world, fresh("ctl-short"), max_age=3600)
 	r, j, checks = run_check(check_conf, d)
 	assert r.rc == 0, r
@@ -1104,7 +1066,6 @@ def test_check_mode_none(world, check_conf, fresh):
 
 def test_check_stale_pattern(world, check_conf, fresh):
 	"""A pattern no MX matches warns (mx-pattern)."""
-	need_probe(check_conf)
 	d = fresh("ctl-stale")
 	good_domain(world, d)
 	world.set_policy(d, "version: STSv1\nmode: enforce\nmx: mx.%s\n"
