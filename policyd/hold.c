@@ -631,7 +631,8 @@ hold_tick(time_t hold_max)
 				release_step(h, "again");
 			continue;
 		}
-		if (now < h->next_at || now - h->held_at < HOLD_MIN_AGE)
+		/* held_at is whole seconds: "more than" keeps the 2 s. */
+		if (now < h->next_at || now - h->held_at <= HOLD_MIN_AGE)
 			continue;
 		/* Ask for every domain: that moves each one on. */
 		settled = 1;
