@@ -24,8 +24,8 @@
  *	in the background once three quarters of route_ttl have passed,
  *	when the domain is still in use, so busy domains never fall back to
  *	"pending". Testing domains are probed only when they publish one
- *	_smtp._tls record (RFC 8460: their failures are worth reporting),
- *	and then once per route_ttl.
+ *	valid _smtp._tls record (RFC 8460: their failures are worth
+ *	reporting), and then once per route_ttl.
  *
  * DIAGNOSTICS
  *	Every round is logged with domain= and its outcome; a failed round
@@ -50,6 +50,7 @@
 #include "refresh.h"
 #include "resolver.h"
 #include "route.h"
+#include "tlsrpt_record.h"
 #include "worker.h"
 
 #define ROUTE_FORMAT	1	/* version of the stored JSON value */
@@ -326,30 +327,43 @@ route_put(const char *domain, const struct route_rec *rr)
 
 /* --- one round of probes ----------------------------------------------- */
 
-/* tlsrpt_published - does domain publish exactly one v=TLSRPTv1 record (R2)? */
+/*
+ * tlsrpt_published - does domain publish one valid _smtp._tls record
+ * with a URI we could send reports to (R1-R3)? Otherwise a probe of a
+ * testing domain would learn nothing anybody can be told.
+ */
 static int
 tlsrpt_published(const char *domain)
 {
 	struct dns_txt txt;
+	struct tlsrpt_record rec;
+	struct txt_rr *rrs = NULL;
+	const char *why = NULL;
 	char	name[300];
-	size_t	i, j, count = 0;
+	size_t	i;
+	int	ok = 0;
 
 	snprintf(name, sizeof(name), "_smtp._tls.%s", domain);
 	resolver_txt(name, &txt);
-	if (txt.status == DNS_OK) {
-		for (i = 0; i < txt.n; i++) {
-			if (txt.len[i] < 10 ||
-			    memcmp(txt.rr[i], "v=TLSRPTv1", 10) != 0)
-				continue;
-			for (j = 10; j < txt.len[i] && (txt.rr[i][j] == ' ' ||
-			    txt.rr[i][j] == '\t'); j++)
-				;
-			if (j < txt.len[i] && txt.rr[i][j] == ';')
-				count++;
-		}
+	if (txt.status != DNS_OK || txt.n == 0)
+		goto out;
+	if ((rrs = calloc(txt.n, sizeof(*rrs))) == NULL)
+		goto out;
+	for (i = 0; i < txt.n; i++) {
+		rrs[i].data = txt.rr[i];
+		rrs[i].len = txt.len[i];
 	}
+	memset(&rec, 0, sizeof(rec));
+	if (tlsrpt_record_select(rrs, txt.n, &rec, &why) == TLSRPT_SELECT_OK) {
+		ok = 1;
+		tlsrpt_record_free(&rec);
+	} else
+		log_debug("domain=%s _smtp._tls: %s", domain, why ? why :
+		    "not usable");
+out:
+	free(rrs);
 	dns_txt_free(&txt);
-	return count == 1;
+	return ok;
 }
 
 /* policy_lists - does an mx pattern of pol match host (E2)? */
