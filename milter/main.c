@@ -332,10 +332,13 @@ main(int argc, char *argv[])
 	ready(pipefd, cfg);
 
 	rc = smfi_main();
+	/*
+	 * libmilter does not wait for sessions still in a callback: the
+	 * configuration stays allocated for them until exit.
+	 */
 	ctlpool_shutdown();
 	remove_socket(cfg);
 	log_info("stopped%s", rc == MI_SUCCESS ? "" : " after an error");
-	config_free(cfg);
 	closelog();
 	return rc == MI_SUCCESS ? 0 : 1;
 }
