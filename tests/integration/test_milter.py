@@ -40,7 +40,7 @@ import time
 
 import pytest
 
-from helpers import Daemon, DaemonError, KEEP, NETNS, ctl, wait_until
+from helpers import Daemon, DaemonError, NETNS, wait_until, write_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.normpath(os.path.join(HERE, "..", "milter"))
@@ -92,14 +92,7 @@ class Milter:
 		    "local_domains": LOCAL_DOMAIN})
 		c.update(conf)
 		self.conf = c
-		lines = ["# written by tests/integration/test_milter.py"]
-		for k, v in c.items():
-			if v is None:
-				continue
-			for item in (v if isinstance(v, list) else [v]):
-				lines.append("%s = %s" % (k, item))
-		with open(self.conf_path, "w") as f:
-			f.write("\n".join(lines) + "\n")
+		write_config(self.conf_path, c)
 		self.proc = None
 
 	def start(self, timeout=10):
