@@ -22,3 +22,10 @@ apt-get install -y -q --no-install-recommends \
 	libunbound-dev zlib1g-dev libjansson-dev libmilter-dev \
 	ca-certificates openssl python3 python3-dnslib python3-pytest \
 	iproute2 postfix mandoc git procps miltertest
+# Packaging checks (tests/packaging): bmake parses the FreeBSD port, the
+# rc.d scripts go through shellcheck, systemd-analyze verifies the units,
+# nginx serves the domain owner's example. The checks skip a missing tool,
+# so a failure here does not stop the build.
+apt-get install -y -q --no-install-recommends \
+	bmake shellcheck nginx systemd ||
+	echo "debian-deps.sh: packaging tools not installed; their checks will be skipped" >&2
