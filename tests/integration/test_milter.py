@@ -654,6 +654,45 @@ def test_policyd_stuck(down):
 	assert took < MILTER_WAIT + 0.5, took
 
 
+# --- privileges -----------------------------------------------------------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges")
+def test_privilege_drop(world):
+	"""The socket is made as root (socket_mode, owner user), then the
+	milter runs as user/group, talks to policyd, and removes its socket
+	when it stops."""
+	nobody = pwd.getpwnam("nobody")
+	d = Daemon(world, socket_mode="0666", **policyd_conf(world))
+	os.chmod(d.dir, 0o711)
+	run = os.path.join(d.dir, "run")
+	os.mkdir(run, 0o755)
+	os.chown(run, nobody.pw_uid, nobody.pw_gid)
+	sock = os.path.join(run, "milter.sock")
+	m = None
+	try:
+		d.start()
+		m = Milter(d, milter_socket="unix:" + sock, user="nobody",
+		    group="nogroup", socket_mode="0660").start()
+		st = os.stat(sock)
+		assert (st.st_uid, st.st_mode & 0o777) == (nobody.pw_uid,
+		    0o660)
+		with open("/proc/%d/status" % m.proc.pid) as f:
+			ids = dict(l.split(":", 1) for l in f if ":" in l)
+		assert ids["Uid"].split() == [str(nobody.pw_uid)] * 4, ids["Uid"]
+		assert ids["Gid"].split()[0] == str(nobody.pw_gid)
+		assert "running as user nobody" in m.log()
+		if "sts" in verbs(d):
+			run_script(m, "state_none", domains="nxdomain.test")
+		else:
+			run_script(m, "local_only", localdom=LOCAL_DOMAIN)
+	finally:
+		rcs = [m.stop() if m is not None else None, d.stop(5)[0]]
+		left = os.path.exists(sock)
+		d.cleanup()
+	assert rcs == [0, 0], rcs
+	assert not left, "the milter left its socket behind"
+
+
 # --- a real Postfix (DESIGN §1) ------------------------------------------
 
 POSTFIX = "/usr/sbin/postfix"
