@@ -471,6 +471,8 @@ helper_lost(const char *why)
 	    "be released (restart mtasts-policyd)", (long)helper_pid, why);
 	close(helper_fd);
 	helper_fd = -1;
+	/* Closing our end makes a live helper exit; reap it if it has. */
+	waitpid(helper_pid, NULL, WNOHANG);
 }
 
 /* read_reply - one reply line within timeout_ms; its length or -1. */
