@@ -333,3 +333,21 @@ def test_helper_exits_with_daemon(world, daemon_factory):
 	p.proc = None
 	p.errf.close()
 	assert wait_until(lambda: _gone(helper), timeout=5)
+
+
+def test_release_without_helper(world, daemon_factory):
+	"""A helper that died makes releases fail, loudly; nothing else."""
+	p = hold_daemon(world, daemon_factory)
+	helper = _helper_pid(p)
+	os.kill(helper, signal.SIGKILL)
+	assert wait_until(lambda: _gone(helper), timeout=5)
+	assert p.ctl("hold D1 mx-expired.test")["ok"] is True
+	r = p.ctl("release D1")
+	assert r["ok"] is True and r["released"] == 1
+	assert r["results"][0]["status"] == [] and r["results"][0]["error"]
+	assert runs(p.log) == []
+	assert "release helper" in p.stderr_text()
+	assert p.query("enforce.test").startswith("OK ")
+	assert p.ctl("hold D2 mx-expired.test")["ok"] is True
+	assert p.ctl("release D2")["results"][0]["error"] == \
+	    "no release helper"
