@@ -815,7 +815,8 @@ def test_postfix_hold_and_release(world):
 		import smtplib
 		with smtplib.SMTP(POSTFIX_ADDR, 25, timeout=30) as c:
 			c.sendmail("sender@internal.example", ["user@" + dom],
-			    "Subject: hold me\r\n\r\nbody\r\n")
+			    "Subject: hold me\r\nmta-sts-status: forged=none\r\n"
+			    "\r\nbody\r\n")
 		log = wait_until(lambda: "milter-hold" in pf.log() and
 		    pf.log(), timeout=10)
 		assert log, pf.log()
@@ -831,6 +832,7 @@ def test_postfix_hold_and_release(world):
 		    m.log_tail(), d.stderr_tail())
 		data = msgs[0]["data"]
 		assert "MTA-STS-Status: %s=pending" % dom in data, data
+		assert data.lower().count("mta-sts-status:") == 1, data
 		assert msgs[0]["tls_version"], msgs[0]
 		assert msgs[0]["sni"] == mx
 		assert "Verified TLS connection established to %s" % mx in \
