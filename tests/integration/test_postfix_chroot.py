@@ -1,0 +1,400 @@
+#
+# test_postfix_chroot.py - a real Postfix with Debian's stock master.cf
+# (smtp, smtpd and cleanup chrooted in the queue directory) wired up with
+# contrib/postfix exactly as shipped: the socketmap and the milter over
+# relative socket names below the queue directory, the README's
+# recommended chroot-reachable path (INTEGRATION-NOTES "Postfix and
+# milters", "Running Postfix inside tests").
+#
+# DESCRIPTION
+#	A private instance: its own config_directory and queue_directory
+#	in a temporary directory, master.cf = Debian's master.cf.dist with
+#	contrib/postfix/master.cf-tlsrpt appended, main.cf = the test's
+#	own keys (paths, 127.0.0.10, the world's CA, maillog_file) followed
+#	by contrib/postfix/main.cf. The chroot gets etc/resolv.conf and
+#	friends as Debian's postfix start-up copies them. mtasts-policyd
+#	and mtasts-milter read the keys of contrib/postfix/mtasts.conf.postfix
+#	with /var/spool/postfix replaced by the private queue directory;
+#	release_command is the default pair, pointed at the private
+#	instance with -c.
+#
+#	It needs the network namespace run (tests/world/netns.sh): the
+#	chrooted smtp(8) reads nameserver 127.0.0.1 from its copy of
+#	resolv.conf (port 53) and delivers to MX hosts on port 25. Mail
+#	goes in through sendmail(1), so the milter is reached by the
+#	chrooted cleanup(8) (non_smtpd_milters).
+#
+import os
+import grp
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from helpers import (Daemon, DaemonError, KEEP, NETNS, HERE,
+    wait_until, world_client_config)
+
+POSTFIX = "/usr/sbin/postfix"
+POSTCONF = "/usr/sbin/postconf"
+SENDMAIL = "/usr/sbin/sendmail"
+STOCK_MASTER = "/usr/share/postfix/master.cf.dist"
+TOP_SRC = os.environ.get("top_srcdir",
+    os.path.normpath(os.path.join(HERE, "..", "..")))
+TOP_BUILD = os.environ.get("top_builddir", TOP_SRC)
+CONTRIB = os.path.join(TOP_SRC, "contrib", "postfix")
+MILTER = os.path.join(TOP_BUILD, "milter", "mtasts-milter")
+ADDR = "127.0.0.10"	# the world keeps it free for a test Postfix
+
+
+def _why_not():
+	"""_why_not - the reason this module cannot run here, or None."""
+	if not NETNS:
+		return "needs the network namespace run (ports 25 and 53)"
+	if os.geteuid() != 0:
+		return "Postfix runs as root"
+	for p in (POSTFIX, POSTCONF, SENDMAIL, STOCK_MASTER):
+		if not os.path.exists(p):
+			return "no %s (Debian package postfix)" % p
+	if not os.path.exists(MILTER):
+		return "no %s" % MILTER
+	try:
+		grp.getgrnam("postfix")
+		grp.getgrnam("postdrop")
+	except KeyError:
+		return "no postfix or postdrop group"
+	return None
+
+
+pytestmark = pytest.mark.skipif(_why_not() is not None,
+    reason=_why_not() or "")
+
+
+def _conf_keys(path, queue_dir):
+	"""_conf_keys - the key = value lines of a contrib mtasts.conf
+	snippet, /var/spool/postfix replaced by queue_dir; repeated keys
+	become lists."""
+	conf = {}
+	with open(path) as f:
+		for line in f:
+			line = line.strip()
+			if not line or line.startswith("#"):
+				continue
+			k, _, v = line.partition("=")
+			v = v.strip().replace("/var/spool/postfix", queue_dir)
+			k = k.strip()
+			if k in conf:
+				old = conf[k]
+				conf[k] = (old if isinstance(old, list) else [old]) + [v]
+			else:
+				conf[k] = v
+	return conf
+
+
+class Postfix:
+	"""Postfix - a private instance with the stock chrooted master.cf."""
+
+	def __init__(self, top, ca_file):
+		self.top = top
+		self.conf_dir = os.path.join(top, "etc")
+		self.queue_dir = os.path.join(top, "spool")
+		self.data_dir = os.path.join(top, "data")
+		self.maillog = os.path.join(top, "maillog")
+		for d in (self.conf_dir, self.queue_dir, self.data_dir):
+			os.mkdir(d)
+		shutil.chown(self.data_dir, "postfix", "postfix")
+		with open(os.path.join(CONTRIB, "main.cf")) as f:
+			snippet = f.read()
+		with open(os.path.join(self.conf_dir, "main.cf"), "w") as f:
+			f.write("""# written by test_postfix_chroot.py
+compatibility_level = 3.6
+queue_directory = %(q)s
+data_directory = %(data)s
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = client.example
+mydomain = example
+myorigin = $myhostname
+mydestination =
+alias_maps =
+alias_database =
+local_recipient_maps =
+inet_interfaces = %(addr)s
+inet_protocols = ipv4
+smtp_bind_address = %(addr)s
+maillog_file = %(log)s
+maillog_file_prefixes = %(top)s
+smtp_tls_CAfile = %(ca)s
+smtp_dns_support_level = enabled
+# contrib/postfix/main.cf as shipped:
+%(snippet)s""" % {"q": self.queue_dir, "data": self.data_dir,
+			    "addr": ADDR, "log": self.maillog, "top": top,
+			    "ca": ca_file, "snippet": snippet})
+		with open(STOCK_MASTER) as f:
+			master = f.read()
+		with open(os.path.join(CONTRIB, "master.cf-tlsrpt")) as f:
+			master += f.read()
+		with open(os.path.join(self.conf_dir, "master.cf"), "w") as f:
+			f.write(master)
+		# What Debian's postfix start-up copies into the chroot.
+		etc = os.path.join(self.queue_dir, "etc")
+		os.mkdir(etc)
+		for name in ("resolv.conf", "hosts", "services", "host.conf",
+		    "nsswitch.conf", "localtime"):
+			src = os.path.join("/etc", name)
+			if os.path.exists(src):
+				shutil.copy(src, os.path.join(etc, name))
+		# contrib/systemd/mtasts.tmpfiles: the socket directory.
+		self.sock_dir = os.path.join(self.queue_dir, "mtasts")
+		os.mkdir(self.sock_dir)
+		shutil.chown(self.sock_dir, "root", "postfix")
+		os.chmod(self.sock_dir, 0o750)
+
+	def env(self):
+		e = dict(os.environ)
+		e["MAIL_CONFIG"] = self.conf_dir
+		return e
+
+	def run(self, *argv, check=True, cwd=None, timeout=60):
+		r = subprocess.run(list(argv), env=self.env(), cwd=cwd,
+		    capture_output=True, text=True, timeout=timeout)
+		if check and r.returncode != 0:
+			raise AssertionError("%s: exit %d: %s%s\n%s" % (argv,
+			    r.returncode, r.stdout, r.stderr, self.log()))
+		return r
+
+	def start(self):
+		# Postfix wants inet_interfaces to be an address of an
+		# interface: give it to lo (the namespace is ours alone).
+		r = subprocess.run(["ip", "-4", "addr", "show", "dev", "lo"],
+		    capture_output=True, text=True)
+		if " %s/" % ADDR not in r.stdout:
+			subprocess.run(["ip", "addr", "add", ADDR + "/32", "dev",
+			    "lo"], check=True)
+		self.run(POSTFIX, "-c", self.conf_dir, "check")
+		self.run(POSTFIX, "-c", self.conf_dir, "start")
+		if not wait_until(lambda: os.path.exists(os.path.join(
+		    self.queue_dir, "pid", "master.pid")), timeout=20):
+			raise AssertionError("postfix did not start: " + self.log())
+
+	def stop(self):
+		self.run(POSTFIX, "-c", self.conf_dir, "stop", check=False)
+		pidf = os.path.join(self.queue_dir, "pid", "master.pid")
+		wait_until(lambda: not os.path.exists(pidf), timeout=20)
+
+	def log(self):
+		try:
+			with open(self.maillog, errors="replace") as f:
+				return f.read()
+		except OSError:
+			return ""
+
+	def send(self, sender, rcpt, subject):
+		msg = ("From: <%s>\nTo: <%s>\nSubject: %s\n\n"
+		    "test_postfix_chroot\n" % (sender, rcpt, subject))
+		r = subprocess.run([SENDMAIL, "-f", sender, rcpt], input=msg,
+		    env=self.env(), capture_output=True, text=True, timeout=60)
+		assert r.returncode == 0, r.stderr
+
+	def queue_ids(self, log_text, rcpt):
+		"""queue_ids - the queue ids the log shows for a recipient."""
+		ids = []
+		for line in log_text.splitlines():
+			if "to=<%s>" % rcpt in line:
+				qid = line.split(": ", 1)[0].split()[-1]
+				qid = line.split("]: ", 1)[1].split(":", 1)[0] \
+				    if "]: " in line else qid
+				ids.append(qid)
+		return ids
+
+
+@pytest.fixture(scope="module")
+def setup(world):
+	top = tempfile.mkdtemp(prefix="mtpf", dir="/tmp")
+	os.chmod(top, 0o755)
+	pf = Postfix(top, world.ca_file)
+	conf = _conf_keys(os.path.join(CONTRIB, "mtasts.conf.postfix"),
+	    pf.queue_dir)
+	# The snippet's daemon account does not exist here; the daemons stay
+	# root (the release helper is root either way).
+	conf.pop("user", None)
+	conf.pop("group", None)
+	d = Daemon(world)
+	d.conf.update(world_client_config(world))
+	sm = conf.pop("socketmap_listen")
+	d.conf["socketmap_listen"] = d.conf["socketmap_listen"] + \
+	    (sm if isinstance(sm, list) else [sm])
+	d.conf.update(conf)
+	d.conf["release_command"] = [
+	    "/usr/sbin/postsuper -c %s -H {queue_id}" % pf.conf_dir,
+	    "/usr/sbin/postqueue -c %s -i {queue_id}" % pf.conf_dir]
+	d.conf["hold_max"] = "10m"
+	# No wait in the milter: every new domain is held first, so the
+	# release through release_command is part of each delivery.
+	d.conf["milter_wait"] = "0s"
+	d.write_config()
+	milter = None
+	try:
+		d.start()
+		merr = open(os.path.join(d.dir, "milter.log"), "ab")
+		milter = subprocess.Popen([MILTER, "-f", "-c", d.conf_path],
+		    stdin=subprocess.DEVNULL, stdout=merr, stderr=merr)
+		msock = os.path.join(pf.sock_dir, "milter.sock")
+		if not wait_until(lambda: os.path.exists(msock), timeout=10):
+			raise DaemonError("mtasts-milter did not create %s" % msock)
+		pf.start()
+	except Exception:
+		if milter is not None:
+			milter.terminate()
+			milter.wait(10)
+		d.stop()
+		d.cleanup()
+		raise
+	pf.milter_log = os.path.join(d.dir, "milter.log")
+	yield pf, d
+	pf.stop()
+	milter.terminate()
+	milter.wait(10)
+	merr.close()
+	rc, _ = d.stop()
+	d.cleanup()
+	if not KEEP:
+		shutil.rmtree(top, ignore_errors=True)
+	assert rc == 0, d.stderr_tail()
+
+
+def _postconf(pf, *args):
+	return pf.run(POSTCONF, "-c", pf.conf_dir, *args).stdout.strip()
+
+
+def test_stock_master_cf_chroots(setup):
+	"""The instance runs Debian's master.cf as shipped: smtp, cleanup
+	and smtpd chrooted."""
+	pf, _ = setup
+	with open(STOCK_MASTER) as f:
+		stock = f.read()
+	with open(os.path.join(pf.conf_dir, "master.cf")) as f:
+		assert f.read().startswith(stock)
+	for svc in ("smtp/unix", "cleanup/unix", "smtp/inet"):
+		assert _postconf(pf, "-Fh", svc + "/chroot") == "y", svc
+	assert _postconf(pf, "-h", "smtp_tls_policy_maps") == \
+	    "socketmap:unix:mtasts/socketmap.sock:sts"
+	assert _postconf(pf, "-h", "non_smtpd_milters") == \
+	    "unix:mtasts/milter.sock"
+
+
+def test_sockets_are_reachable_by_postfix(setup):
+	"""socket_group = postfix, socket_mode = 0660 from the snippet."""
+	pf, _ = setup
+	for name in ("socketmap.sock", "milter.sock"):
+		st = os.stat(os.path.join(pf.sock_dir, name))
+		assert grp.getgrgid(st.st_gid).gr_name == "postfix", name
+		assert st.st_mode & 0o060 == 0o060, name
+
+
+def test_relative_socketmap_from_the_queue_directory(setup):
+	"""The relative name in main.cf resolves against the queue directory,
+	which is where (and what) a chrooted Postfix process sees."""
+	pf, _ = setup
+	r = pf.run("/usr/sbin/postmap", "-c", pf.conf_dir, "-q",
+	    "mx-good.test", "socketmap:unix:mtasts/socketmap.sock:sts",
+	    cwd=pf.queue_dir)
+	assert r.stdout.strip() == \
+	    "secure match=mx.mx-good.test servername=hostname"
+
+
+def _chrooted_smtp_roots(pf):
+	"""_chrooted_smtp_roots - the root directory of every running
+	smtp(8) process of this instance."""
+	roots = []
+	for pid in os.listdir("/proc"):
+		if not pid.isdigit():
+			continue
+		try:
+			with open("/proc/%s/cmdline" % pid, "rb") as f:
+				argv = f.read().split(b"\0")
+			if argv[0] != b"smtp":
+				continue
+			with open("/proc/%s/environ" % pid, "rb") as f:
+				env = f.read().split(b"\0")
+			if ("MAIL_CONFIG=" + pf.conf_dir).encode() not in env:
+				continue
+			roots.append(os.readlink("/proc/%s/root" % pid))
+		except OSError:
+			continue
+	return roots
+
+
+def test_delivery_over_verified_tls(setup, world):
+	"""A message to an enforce domain: tagged and held by the milter,
+	released by policyd once the route is confirmed, and delivered by
+	the chrooted smtp client under the policy from the socketmap
+	("Verified", not "Trusted", TLS: smtp_tls_security_level is may)."""
+	pf, _ = setup
+	mark = world.mark()
+	rcpt = "user@mx-good.test"
+	pf.send("sender@client.example", rcpt, "good")
+	msgs = wait_until(lambda: world.smtp_messages("mx.mx-good.test",
+	    since=mark), timeout=60, every=0.5)
+	log = pf.log()
+	assert msgs, "not delivered; maillog:\n" + log
+	m = msgs[-1]
+	data = m.get("data", "")
+	assert "MTA-STS-Status: mx-good.test=enforce/" in data, m
+	assert "Verified TLS connection established to " \
+	    "mx.mx-good.test[127.0.0.1]:25" in log, log
+	# milter_wait = 0: held at first, released by policyd's helper.
+	assert "milter triggers HOLD action; from=<sender@client.example> " \
+	    "to=<%s>" % rcpt in log, log
+	assert "released from hold" in log, log
+	assert "status=sent" in log
+	# The policy came through the chroot: the smtp client that delivered
+	# runs with the queue directory as its root.
+	roots = _chrooted_smtp_roots(pf)
+	assert roots and all(r == pf.queue_dir for r in roots), roots
+
+
+def test_enforce_failure_defers(setup, world):
+	"""An enforce domain whose MX has a certificate for another name:
+	Postfix's own TLS check, driven by our policy, refuses to deliver."""
+	pf, d = setup
+	mark = world.mark()
+	rcpt = "user@mx-badname.test"
+	pf.send("sender@client.example", rcpt, "badname")
+	# The milter holds it and no route will be confirmed: release it
+	# by hand (mtasts-ctl release), through release_command.
+
+	def held():
+		return [h["queue_id"] for h in d.ctl("holds").get("holds", [])
+		    if any(x["domain"] == "mx-badname.test"
+		    for x in h["domains"])]
+	ids = wait_until(held, timeout=30)
+	assert ids, d.ctl("holds")
+	for qid in ids:
+		assert d.ctl("release " + qid)["ok"] is True
+	pf.run("/usr/sbin/postqueue", "-c", pf.conf_dir, "-f")
+
+	def deferred():
+		log = pf.log()
+		return "to=<%s>" % rcpt in log and "status=deferred" in log and log
+	log = wait_until(deferred, timeout=60, every=0.5)
+	assert log, "no deferral; maillog:\n" + pf.log()
+	assert "certificate verification failed for " \
+	    "mx.mx-badname.test" in log or \
+	    "Server certificate not verified" in log, log
+	assert not world.smtp_messages("mx.mx-badname.test", since=mark)
+
+
+def test_log_tells_one_domains_story(setup):
+	"""grep DOMAIN over the daemons' logs (syslog, here their standard
+	error) shows what was decided for it: the policy, the route, the
+	milter's verdict."""
+	pf, d = setup
+	with open(pf.milter_log, errors="replace") as f:
+		lines = [l for l in (d.stderr_text() + f.read()).splitlines()
+		    if "mx-good.test" in l]
+	story = "\n".join(lines)
+	assert "policy" in story and "mode=enforce" in story, story
+	assert "route confirmed" in story, story
+	assert "mx-good.test=enforce/" in story and "held" in story, story
