@@ -47,6 +47,7 @@
 #include <libmilter/mfapi.h>
 
 #include "ctlpool.h"
+#include "daemon.h"
 #include "log.h"
 #include "milter.h"
 
@@ -71,52 +72,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: %s [-f] [-V] [-c FILE]\n", progname);
 	exit(2);
-}
-
-struct creds {
-	int	set;		/* user configured */
-	uid_t	uid;
-	gid_t	gid;
-	int	group_set;	/* socket_group configured */
-	gid_t	sock_gid;
-};
-
-/* lookup_creds - user, group and socket_group; 0, or -1 with err. */
-static int
-lookup_creds(const struct config *cfg, struct creds *c, char *err,
-    size_t errsz)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	memset(c, 0, sizeof(*c));
-	if (cfg->socket_group != NULL && *cfg->socket_group != '\0') {
-		if ((gr = getgrnam(cfg->socket_group)) == NULL) {
-			snprintf(err, errsz, "socket_group %s: no such group",
-			    cfg->socket_group);
-			return -1;
-		}
-		c->sock_gid = gr->gr_gid;
-		c->group_set = 1;
-	}
-	if (cfg->user == NULL || *cfg->user == '\0')
-		return 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		snprintf(err, errsz, "user %s: no such user", cfg->user);
-		return -1;
-	}
-	c->uid = pw->pw_uid;
-	c->gid = pw->pw_gid;
-	if (cfg->group != NULL && *cfg->group != '\0') {
-		if ((gr = getgrnam(cfg->group)) == NULL) {
-			snprintf(err, errsz, "group %s: no such group",
-			    cfg->group);
-			return -1;
-		}
-		c->gid = gr->gr_gid;
-	}
-	c->set = 1;
-	return 0;
 }
 
 /*
@@ -158,7 +113,7 @@ static int sock_made;
 
 /* open_socket - create the milter socket as root; fatal on failure. */
 static void
-open_socket(const struct config *cfg, const struct creds *c)
+open_socket(const struct config *cfg, const struct daemon_creds *c)
 {
 	const char *path = unix_path(cfg->milter_socket);
 	uid_t	uid;
@@ -206,80 +161,11 @@ remove_socket(const struct config *cfg)
 		log_warn("cannot remove %s", path);
 }
 
-/* drop_privileges - become the configured user and group for good. */
-static void
-drop_privileges(const struct config *cfg, const struct creds *c)
-{
-	if (!c->set) {
-		if (geteuid() == 0)
-			log_warnx("running as root: set user (and group) in "
-			    "the configuration");
-		return;
-	}
-	if (setgroups(1, &c->gid) != 0 || setgid(c->gid) != 0 ||
-	    setuid(c->uid) != 0)
-		fatal("cannot drop privileges to %s", cfg->user);
-	if (c->uid != 0 && setuid(0) == 0)
-		fatalx("still root after dropping privileges");
-	log_info("running as user %s", cfg->user);
-}
-
-/* daemonize - detach; the parent waits for "ready" on a pipe. */
-static int
-daemonize(void)
-{
-	int	p[2], devnull;
-	pid_t	pid;
-	char	c = 0;
-
-	if (pipe(p) != 0)
-		fatal("pipe");
-	if ((pid = fork()) < 0)
-		fatal("fork");
-	if (pid > 0) {
-		close(p[1]);
-		/* Exit as the child says; EOF means it died starting up. */
-		while (read(p[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(c == 'R' ? 0 : 1);
-	}
-	close(p[0]);
-	if (setsid() < 0)
-		fatal("setsid");
-	if (chdir("/") != 0)
-		fatal("chdir /");
-	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(devnull, STDIN_FILENO);
-		dup2(devnull, STDOUT_FILENO);
-		if (devnull > STDERR_FILENO)
-			close(devnull);
-	}
-	return p[1];
-}
-
-/* ready - tell a waiting parent that we are up; syslog only from now. */
-static void
-ready(int fd, const struct config *cfg)
-{
-	int	devnull;
-
-	if (fd < 0)
-		return;
-	log_init(progname, cfg->syslog_facility, 0);
-	if (write(fd, "R", 1) != 1)
-		log_warn("start-up pipe");
-	close(fd);
-	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(devnull, STDERR_FILENO);
-		close(devnull);
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct config *cfg;
-	struct creds creds;
+	struct daemon_creds creds;
 	const char *path = NULL;
 	char	err[512];
 	int	ch, foreground = 0, defaults = 0, pipefd = -1, rc;
@@ -315,21 +201,21 @@ main(int argc, char *argv[])
 		    CONFIG_DEFAULT_PATH);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (lookup_creds(cfg, &creds, err, sizeof(err)) != 0)
+	if (daemon_lookup_creds(cfg, &creds, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (ctlpool_init(cfg->control_socket) != 0)
 		fatalx("control_socket %s: path too long",
 		    cfg->control_socket);
 	open_socket(cfg, &creds);
 	if (!foreground)
-		pipefd = daemonize();
-	drop_privileges(cfg, &creds);
+		pipefd = daemon_detach();
+	daemon_drop_privileges(cfg, &creds);
 	log_info("started: version %s, milter %s, policyd %s, hold %s, "
 	    "milter_wait %llds, on_policyd_error %s", PACKAGE_VERSION,
 	    cfg->milter_socket, cfg->control_socket, cfg->hold ? "yes" : "no",
 	    (long long)cfg->milter_wait, cfg->on_policyd_error ==
 	    ON_ERROR_TEMPFAIL ? "tempfail" : "accept");
-	ready(pipefd, cfg);
+	daemon_ready(pipefd, progname, cfg->syslog_facility);
 
 	rc = smfi_main();
 	/*

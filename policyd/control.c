@@ -558,6 +558,7 @@ void
 control_conn(int fd)
 {
 	struct timeval tv = { CONTROL_IDLE, 0 };
+	/* A request of CONTROL_LINE_MAX bytes plus its newline fits. */
 	char	buf[CONTROL_LINE_MAX + 1], *nl;
 	size_t	len = 0;
 	ssize_t	r;
@@ -575,12 +576,12 @@ control_conn(int fd)
 			memmove(buf, nl + 1, len - linelen - 1);
 			len -= linelen + 1;
 		}
-		if (len >= CONTROL_LINE_MAX) {
+		if (len > CONTROL_LINE_MAX) {
 			send_json(fd, reply_error("request line longer than "
 			    "%s bytes", "1024"));
 			return;
 		}
-		if ((r = read(fd, buf + len, CONTROL_LINE_MAX - len)) < 0) {
+		if ((r = read(fd, buf + len, sizeof(buf) - len)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;

@@ -44,6 +44,7 @@
 
 #include "cache.h"
 #include "control.h"
+#include "daemon.h"
 #include "fetch.h"
 #include "hold.h"
 #include "listen.h"
@@ -212,47 +213,12 @@ write_pidfile(const char *path)
 	return 0;
 }
 
-struct creds {
-	int	set;
-	uid_t	uid;
-	gid_t	gid;
-};
-
-/* lookup_creds - resolve cfg->user / cfg->group; 0, or -1 with err. */
-static int
-lookup_creds(const struct config *cfg, struct creds *c, char *err,
-    size_t errsz)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	memset(c, 0, sizeof(*c));
-	if (cfg->user == NULL || *cfg->user == '\0')
-		return 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		snprintf(err, errsz, "user %s: no such user", cfg->user);
-		return -1;
-	}
-	c->uid = pw->pw_uid;
-	c->gid = pw->pw_gid;
-	if (cfg->group != NULL && *cfg->group != '\0') {
-		if ((gr = getgrnam(cfg->group)) == NULL) {
-			snprintf(err, errsz, "group %s: no such group",
-			    cfg->group);
-			return -1;
-		}
-		c->gid = gr->gr_gid;
-	}
-	c->set = 1;
-	return 0;
-}
-
 /*
  * check_cache_as - check cache_dir with the rights the daemon will have,
  * while we can still clean up our sockets if it is unusable.
  */
 static int
-check_cache_as(const struct config *cfg, const struct creds *c, char *err,
+check_cache_as(const struct config *cfg, const struct daemon_creds *c, char *err,
     size_t errsz)
 {
 	int	ret;
@@ -270,57 +236,6 @@ check_cache_as(const struct config *cfg, const struct creds *c, char *err,
 			fatal("cannot switch back to root");
 	}
 	return ret;
-}
-
-/* drop_privileges - become the configured user and group for good. */
-static void
-drop_privileges(const struct config *cfg, const struct creds *c)
-{
-	if (!c->set) {
-		if (geteuid() == 0)
-			log_warnx("running as root: set user (and group) in "
-			    "the configuration");
-		return;
-	}
-	if (setgroups(1, &c->gid) != 0 || setgid(c->gid) != 0 ||
-	    setuid(c->uid) != 0)
-		fatal("cannot drop privileges to %s", cfg->user);
-	if (setuid(0) == 0)
-		fatalx("still root after dropping privileges");
-	log_info("running as user %s", cfg->user);
-}
-
-/* daemonize - detach; the parent waits for "ready" on a pipe. */
-static int
-daemonize(void)
-{
-	int	p[2], devnull;
-	pid_t	pid;
-	char	c;
-
-	if (pipe(p) != 0)
-		fatal("pipe");
-	if ((pid = fork()) < 0)
-		fatal("fork");
-	if (pid > 0) {
-		close(p[1]);
-		/* Exit as the child says; EOF means it died starting up. */
-		while (read(p[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(c == 'R' ? 0 : 1);
-	}
-	close(p[0]);
-	if (setsid() < 0)
-		fatal("setsid");
-	if (chdir("/") != 0)
-		fatal("chdir /");
-	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(devnull, STDIN_FILENO);
-		dup2(devnull, STDOUT_FILENO);
-		if (devnull > STDERR_FILENO)
-			close(devnull);
-	}
-	return p[1];
 }
 
 /* open_sockets - bind every listener before anything else starts. */
@@ -353,7 +268,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config *cfg;
-	struct creds creds;
+	struct daemon_creds creds;
 	const char *path = NULL;
 	char	err[512];
 	sigset_t sigs;
@@ -413,7 +328,7 @@ main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (lookup_creds(cfg, &creds, err, sizeof(err)) != 0)
+	if (daemon_lookup_creds(cfg, &creds, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	open_sockets(cfg, fds, &nfds, &ctlfd);
 	if (check_cache_as(cfg, &creds, err, sizeof(err)) != 0) {
@@ -421,7 +336,7 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	}
 	if (!foreground)
-		ready = daemonize();
+		ready = daemon_detach();
 	if (cfg->pid_file != NULL && *cfg->pid_file != '\0' &&
 	    write_pidfile(cfg->pid_file) != 0) {
 		listen_close_all();
@@ -432,7 +347,7 @@ main(int argc, char *argv[])
 		listen_close_all();
 		fatalx("%s", err);
 	}
-	drop_privileges(cfg, &creds);
+	daemon_drop_privileges(cfg, &creds);
 	if (cache_open(cfg->cache_dir, cfg->cache_max_size, err,
 	    sizeof(err)) != 0) {
 		listen_close_all();
@@ -460,18 +375,7 @@ main(int argc, char *argv[])
 	log_info("started: version %s, cache %s, %zu socketmap listener(s), "
 	    "control %s", PACKAGE_VERSION, cfg->cache_dir, nfds,
 	    cfg->control_socket);
-	if (ready >= 0) {
-		int	devnull;
-
-		log_init(progname, cfg->syslog_facility, 0);
-		if (write(ready, "R", 1) != 1)
-			log_warn("start-up pipe");
-		close(ready);
-		if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(devnull, STDERR_FILENO);
-			close(devnull);
-		}
-	}
+	daemon_ready(ready, progname, cfg->syslog_facility);
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
