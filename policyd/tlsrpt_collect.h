@@ -1,0 +1,1 @@
+/* tlsrpt_collect.h - placeholder until the TLS-RPT module lands */

@@ -1,0 +1,2 @@
+/* tlsrpt_report.c - placeholder until the TLS-RPT module lands */
+typedef int mtasts_placeholder_tlsrpt_report;

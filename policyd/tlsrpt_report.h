@@ -1,0 +1,1 @@
+/* tlsrpt_report.h - placeholder until the TLS-RPT module lands */

@@ -1,0 +1,1 @@
+/* tlsrpt_send.h - placeholder until the TLS-RPT module lands */

@@ -1,0 +1,1 @@
+/* tlsrpt_store.h - placeholder until the TLS-RPT module lands */
