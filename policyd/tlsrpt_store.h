@@ -1,1 +1,122 @@
-/* tlsrpt_store.h - placeholder until the TLS-RPT module lands */
+/*
+ * tlsrpt_store.h - the TLS-RPT result store: every TLS session result
+ * policyd learns (its own policy fetches and MX probes, libtlsrpt datagrams
+ * from Postfix >= 3.10) is counted toward the UTC day it was received,
+ * keyed by (day, policy domain, TLS-RPT record, policy). Counts are kept in
+ * memory and flushed in batches to the "tlsrpt" LMDB database through
+ * cache.c's writer, so they survive restarts. The report side
+ * (tlsrpt_report.c, tlsrpt_send.c) reads whole days back as struct
+ * tlsrpt_report (tlsrpt.h).
+ */
+#ifndef MTASTS_TLSRPT_STORE_H
+#define MTASTS_TLSRPT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlsrpt.h"
+
+#define TLSRPT_DETAILS_MAX	1000	/* distinct failure details per policy */
+#define TLSRPT_FLUSH_SECS	2	/* batch interval of LMDB writes */
+
+/*
+ * One session result, as the sources hand it in. Strings are borrowed for
+ * the duration of the call; NULL and "" both mean absent.
+ */
+struct tlsrpt_event {
+	int64_t	when;			/* Unix time received; 0 = now */
+	enum tlsrpt_policy_type type;
+	const char *policy_domain;	/* required; lower-cased by the store */
+	const char *record;		/* _smtp._tls record text; NULL/"" = look it up when building */
+	size_t	nstrings;
+	const char *const *strings;	/* policy-string lines */
+	size_t	nmx;
+	const char *const *mx_host;	/* STS mx patterns */
+	int	failed;			/* 0 success, 1 failure */
+	/* failure detail (used when failed; result_type required then) */
+	const char *result_type;	/* one of the 11 RFC 8460 names (R6) */
+	const char *sending_mta_ip;
+	const char *receiving_mx_hostname;
+	const char *receiving_mx_helo;
+	const char *receiving_ip;
+	const char *additional_information;
+	const char *failure_reason_code;
+};
+
+/* tlsrpt_store_init - load nothing yet; start accepting events. 0 or -1. */
+int	tlsrpt_store_init(void);
+
+/*
+ * tlsrpt_store_add - count one session result (thread-safe, never blocks
+ * on LMDB: the count goes to the in-memory batch). 0, or -1 when the event
+ * lacks a policy domain or a failure lacks a result type (logged).
+ */
+int	tlsrpt_store_add(const struct tlsrpt_event *ev);
+
+/* tlsrpt_store_flush - write the batch to LMDB now. 0 or -1 (logged). */
+int	tlsrpt_store_flush(void);
+
+/*
+ * tlsrpt_store_start - start the thread that flushes the batch every
+ * TLSRPT_FLUSH_SECS. 0 or -1.
+ */
+int	tlsrpt_store_start(void);
+
+/* tlsrpt_store_stop - stop that thread and flush one last time. */
+void	tlsrpt_store_stop(void);
+
+/*
+ * tlsrpt_store_day - the first second (Unix time, UTC) of the day holding t.
+ */
+int64_t	tlsrpt_store_day(int64_t t);
+
+/*
+ * tlsrpt_store_reports - the report models of the day starting at
+ * day_start (flushes the batch first), for one policy domain or, with
+ * domain NULL, for all: one report per (policy domain, TLS-RPT record),
+ * with all its policies. rua is filled from the record with
+ * tlsrpt_record_select; an event stored without a record text is given the
+ * domain's current "_smtp._tls" record (looked up here, through the
+ * resolver, so do not call it on the request path). Reports without a
+ * usable rua are skipped. *out is a malloc'd array of *n reports; free each
+ * with tlsrpt_report_free (the array's elements are structs, so free their
+ * contents and then the array: see tlsrpt_store_reports_free). 0 or -1.
+ */
+int	tlsrpt_store_reports(int64_t day_start, const char *domain,
+	    struct tlsrpt_report **out, size_t *n);
+
+/*
+ * tlsrpt_store_reports_raw - as tlsrpt_store_reports but no DNS and
+ * nothing skipped: the rua array is filled only when the stored record
+ * text parses; for `report show` and tests.
+ */
+int	tlsrpt_store_reports_raw(int64_t day_start, const char *domain,
+	    struct tlsrpt_report **out, size_t *n);
+
+/*
+ * tlsrpt_store_reports_free - free the contents of n reports and the
+ * array itself (does not need tlsrpt_report_free).
+ */
+void	tlsrpt_store_reports_free(struct tlsrpt_report *r, size_t n);
+
+/*
+ * tlsrpt_store_days - the distinct day starts with data (flushes first),
+ * ascending, in a malloc'd array (*out, *n). 0 or -1.
+ */
+int	tlsrpt_store_days(int64_t **out, size_t *n);
+
+/*
+ * tlsrpt_store_forget - drop the day's data for domain (all domains when
+ * NULL), after its reports went out. The number of entries removed, or -1.
+ */
+long	tlsrpt_store_forget(int64_t day_start, const char *domain);
+
+/* Counters for status and tests. */
+struct tlsrpt_store_stats {
+	uint64_t events;		/* accepted by tlsrpt_store_add */
+	uint64_t capped;		/* details counted under the last bucket */
+	uint64_t flushes;		/* LMDB batches written */
+};
+void	tlsrpt_store_get_stats(struct tlsrpt_store_stats *st);
+
+#endif
