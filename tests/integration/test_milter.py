@@ -28,6 +28,7 @@
 #	MTASTS_MILTER	the milter binary (default $top_builddir/milter/...)
 #
 import itertools
+import contextlib
 import json
 import os
 import pwd
@@ -775,17 +776,22 @@ def _port_open(addr, port):
 		return False
 
 
-@pytest.mark.skipif(not NETNS, reason="a private Postfix needs the "
-    "network namespace (its own address, the world's DNS on port 53)")
-@pytest.mark.skipif(not os.path.exists(POSTFIX), reason="no Postfix")
-def test_postfix_hold_and_release(world):
-	"""Postfix -> milter -> hold queue; policyd confirms the route and
-	releases the message with postsuper -H / postqueue -i; Postfix then
-	delivers it to the MX under the socketmap's "secure" policy."""
+NEEDS_POSTFIX = [
+    pytest.mark.skipif(not NETNS, reason="a private Postfix needs the "
+	"network namespace (its own address, the world's DNS on port 53)"),
+    pytest.mark.skipif(not os.path.exists(POSTFIX), reason="no Postfix")]
+
+
+@contextlib.contextmanager
+def postfix_stack(world, **conf):
+	"""postfix_stack - policyd, the milter and a private Postfix that uses
+	both (smtpd_milters, smtp_tls_policy_maps), releasing through
+	postsuper -H / postqueue -i. Yields (postfix, policyd, milter)."""
 	subprocess.run(["ip", "addr", "add", POSTFIX_ADDR + "/32", "dev",
 	    "lo"], capture_output=True)
-	d = Daemon(world, socket_mode="0666", milter_wait="1s",
-	    **policyd_conf(world))
+	c = dict(policyd_conf(world), socket_mode="0666", milter_wait="1s")
+	c.update(conf)
+	d = Daemon(world, **c)
 	os.chmod(d.dir, 0o711)		# Postfix's processes reach the sockets
 	pf = PrivatePostfix(os.path.join(d.dir, "pf"),
 	    smtpd_milters="unix:" + os.path.join(d.dir, "pfmilter.sock"),
@@ -796,6 +802,7 @@ def test_postfix_hold_and_release(world):
 	    "/usr/sbin/postsuper -c %s -H {queue_id}" % pf.conf,
 	    "/usr/sbin/postqueue -c %s -i {queue_id}" % pf.conf])
 	m = None
+	rcs = []
 	try:
 		d.start()
 		if not {"sts", "hold"} <= verbs(d):
@@ -803,7 +810,40 @@ def test_postfix_hold_and_release(world):
 		m = Milter(d, milter_socket="unix:" + os.path.join(d.dir,
 		    "pfmilter.sock")).start()
 		pf.start()
+		yield pf, d, m
+	finally:
+		pf.stop()
+		if m is not None:
+			rcs.append(m.stop())
+		rcs.append(d.stop(5)[0])
+		d.cleanup()
+	assert all(rc in (0, None) for rc in rcs), rcs
 
+
+def _submit(rcpt, subject, extra=""):
+	"""_submit - one message from an internal client over SMTP."""
+	import smtplib
+	with smtplib.SMTP(POSTFIX_ADDR, 25, timeout=30) as c:
+		c.sendmail("sender@internal.example", [rcpt],
+		    "Subject: %s\r\n%s\r\nbody\r\n" % (subject, extra))
+
+
+def _held_qid(pf):
+	"""_held_qid - the queue id Postfix logged a milter hold for."""
+	log = wait_until(lambda: "milter-hold" in pf.log() and pf.log(),
+	    timeout=10)
+	assert log, pf.log()
+	return [l for l in log.splitlines() if "milter-hold" in
+	    l][0].split(": ")[1]
+
+
+@NEEDS_POSTFIX[0]
+@NEEDS_POSTFIX[1]
+def test_postfix_hold_and_release(world):
+	"""Postfix -> milter -> hold queue; policyd confirms the route and
+	releases the message with postsuper -H / postqueue -i; Postfix then
+	delivers it to the MX under the socketmap's "secure" policy."""
+	with postfix_stack(world) as (pf, d, m):
 		# The policy arrives 2 s late: "pending" after milter_wait.
 		dom = "pfhold-%d.test" % (os.getpid() % 10000)
 		mx = "mx." + dom
@@ -812,16 +852,8 @@ def test_postfix_hold_and_release(world):
 			    behaviour="delay", delay=2)
 			world.add_mx(mx, "good", domain=dom)
 		mark = world.mark()
-		import smtplib
-		with smtplib.SMTP(POSTFIX_ADDR, 25, timeout=30) as c:
-			c.sendmail("sender@internal.example", ["user@" + dom],
-			    "Subject: hold me\r\nmta-sts-status: forged=none\r\n"
-			    "\r\nbody\r\n")
-		log = wait_until(lambda: "milter-hold" in pf.log() and
-		    pf.log(), timeout=10)
-		assert log, pf.log()
-		qid = [l for l in pf.log().splitlines() if "milter-hold" in
-		    l][0].split(": ")[1]
+		_submit("user@" + dom, "hold me", "mta-sts-status: forged=none")
+		qid = _held_qid(pf)
 		# Postfix logs "milter triggers HOLD action", not our reason.
 		assert qid in {h["queue_id"] for h in d.ctl("holds")["holds"]}
 		assert pf.queue_of(qid) in ("hold", None), pf.queue_of(qid)
@@ -838,14 +870,62 @@ def test_postfix_hold_and_release(world):
 		assert "Verified TLS connection established to %s" % mx in \
 		    pf.log()
 		assert "released" in d.stderr_text()
-	finally:
-		pf.stop()
-		rcs = []
-		if m is not None:
-			rcs.append(m.stop())
-		rcs.append(d.stop(5)[0])
-		d.cleanup()
-	assert all(rc in (0, None) for rc in rcs), rcs
+
+
+@NEEDS_POSTFIX[0]
+@NEEDS_POSTFIX[1]
+def test_postfix_no_policy_delivered_at_once(world):
+	"""A domain without MTA-STS: tagged none, never held, delivered on
+	the first attempt (opportunistic TLS is Postfix's own business)."""
+	with postfix_stack(world) as (pf, d, m):
+		dom = "pfnone-%d.test" % (os.getpid() % 10000)
+		mx = "mx." + dom
+		with world.batch():
+			world.add_mx(mx, "good", domain=dom)
+		mark = world.mark()
+		_submit("user@" + dom, "no policy")
+		# Without a policy Postfix sends no SNI: find it by recipient.
+		rcpt = "<user@%s>" % dom
+		msgs = wait_until(lambda: [x for x in world.smtp_messages(
+		    since=mark) if rcpt in x.get("rcpt", [])], timeout=20,
+		    every=0.2)
+		assert msgs, "not delivered: %s\n%s" % (pf.log(),
+		    m.log_tail())
+		assert "MTA-STS-Status: %s=none" % dom in msgs[0]["data"]
+		assert "milter-hold" not in pf.log()
+		assert d.ctl("holds")["holds"] == []
+
+
+@NEEDS_POSTFIX[0]
+@NEEDS_POSTFIX[1]
+def test_postfix_bad_certificate_held_until_hold_max(world):
+	"""enforce, and the only MX has a certificate for another name: the
+	message stays held (the route never confirms), is released after
+	hold_max, and then stays deferred - never delivered, in plaintext or
+	otherwise."""
+	with postfix_stack(world, hold_max="8s") as (pf, d, m):
+		dom = "mx-badname.test"
+		mark = world.mark()
+		_submit("user@" + dom, "bad certificate")
+		qid = _held_qid(pf)
+		time.sleep(3)
+		h = [x for x in d.ctl("holds")["holds"] if x["queue_id"] == qid]
+		assert h and h[0]["domains"][0]["state"] == "enforce/failed", h
+		assert pf.queue_of(qid) == "hold"
+
+		def released_and_deferred():
+			log = pf.log()
+			return "to=<user@%s>" % dom in log and \
+			    "status=deferred" in log and log
+		log = wait_until(released_and_deferred, timeout=60, every=0.5)
+		assert log, "no deferral after hold_max: %s\n%s" % (pf.log(),
+		    d.stderr_tail())
+		assert "hold_max" in d.stderr_text()
+		assert pf.queue_of(qid) == "deferred"
+		assert not world.smtp_messages("mx." + dom, since=mark)
+		# No plaintext either: the MX never saw a MAIL FROM from us.
+		assert not [s for s in world.smtp_sessions("mx." + dom,
+		    since=mark) if s.get("mail_from")]
 
 
 # --- the program --------------------------------------------------------
