@@ -1,0 +1,322 @@
+#
+# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt_send.c)
+# through tests/tools/tlsrpt-send-cli, against real receivers.
+#
+# DESCRIPTION
+#	mailto: the report mail goes to tlsrpt_sendmail, here a sink
+#	that writes argv and stdin to files (as sendmail -i -t would read
+#	it); Python's email parser checks the MIME structure (R10, U08),
+#	the gzipped JSON is checked field by field (R4-R8), and python3-dkim
+#	verifies the libopendkim signature against the key the test world's
+#	DNS publishes at SELECTOR._domainkey.DOMAIN (R10: no l=, TLS-Report-*
+#	signed, s=tlsrpt).
+#	https: a POST to a small HTTPS receiver with a test-CA certificate,
+#	its name resolved through the world's DNS (R11): 2xx succeeds,
+#	other statuses, redirects and untrusted certificates fail.
+#	Hostile rua URIs and HELO strings cannot inject headers (S8).
+#
+import email
+import email.policy
+import gzip
+import http.server
+import json
+import os
+import re
+import ssl
+import subprocess
+import threading
+
+import pytest
+
+from helpers import (NETNS, dns_query, free_port, tool_path,
+    world_client_config, write_config)
+
+SEND_CLI = tool_path("tlsrpt-send-cli")
+DAY = 1459468800			# 2016-04-01T00:00:00Z
+NOW = 1459500000
+DOMAIN = "tlsrpt-send.test"
+SENDER = "sender-tlsrpt.test"
+SELECTOR = "tlsrpt2026"
+RESULT_TYPES = {"starttls-not-supported", "certificate-host-mismatch",
+    "certificate-expired", "certificate-not-trusted", "validation-failure",
+    "tlsa-invalid", "dnssec-invalid", "dane-required",
+    "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"}
+
+pytestmark = pytest.mark.skipif(not os.path.exists(SEND_CLI),
+    reason="tests/tools/tlsrpt-send-cli not built")
+
+SINK = """#!/usr/bin/python3
+import json, os, sys
+d = %r
+n = len([f for f in os.listdir(d) if f.endswith(".eml")])
+data = sys.stdin.buffer.read()
+with open(os.path.join(d, "%%03d.argv" %% n), "w") as f:
+    json.dump(sys.argv[1:], f)
+with open(os.path.join(d, "%%03d.eml" %% n), "wb") as f:
+    f.write(data)
+"""
+
+
+@pytest.fixture(scope="module")
+def dkim_key(tmp_path_factory, world):
+	"""dkim_key - an RSA key; its public half published in the world DNS."""
+	d = tmp_path_factory.mktemp("dkim")
+	key = str(d / "dkim.key")
+	subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+	    "rsa_keygen_bits:2048", "-out", key], check=True,
+	    capture_output=True)
+	der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout",
+	    "-outform", "DER"], check=True, capture_output=True).stdout
+	import base64
+	p = base64.b64encode(der).decode()
+	txt = "v=DKIM1; k=rsa; s=tlsrpt; p=" + p
+	chunks = [txt[i:i + 200] for i in range(0, len(txt), 200)]
+	world.set_records("%s._domainkey.%s" % (SELECTOR, SENDER),
+	    [["TXT", chunks]])
+	return key
+
+
+def sink(tmp_path):
+	"""sink - a sendmail-compatible program and the directory it fills."""
+	out = tmp_path / "mail"
+	out.mkdir()
+	prog = tmp_path / "sendmail-sink"
+	prog.write_text(SINK % str(out))
+	prog.chmod(0o755)
+	return str(prog), out
+
+
+def send(world, tmp_path, rua, timeout=60, **conf):
+	"""send - run tlsrpt-send-cli; the CompletedProcess."""
+	c = world_client_config(world)
+	c.update({"tlsrpt_org_name": "Sender \"Org\"",
+	    "tlsrpt_contact": "tlsrpt@" + SENDER,
+	    "tlsrpt_from": "tlsrpt@" + SENDER})
+	c.update(conf)
+	path = write_config(str(tmp_path / "mtasts.conf"), c)
+	return subprocess.run([SEND_CLI, "-c", path, "-d", str(DAY), "-n",
+	    str(NOW), DOMAIN, rua], capture_output=True, text=True,
+	    timeout=timeout)
+
+
+def dnsfunc(world):
+	"""dnsfunc - python3-dkim's key lookup, asking the world DNS."""
+	def lookup(name, timeout=5):
+		if isinstance(name, bytes):
+			name = name.decode()
+		r = dns_query(world, name.rstrip("."), "TXT")
+		if r is None:
+			return None
+		for rr in r.rr:
+			if rr.rtype == 16:
+				return b"".join(rr.rdata.data)
+		return None
+	return lookup
+
+
+def check_report(raw_json):
+	"""check_report - RFC 8460 §4.4 field by field; the parsed report."""
+	rep = json.loads(raw_json)
+	assert list(rep) == ["organization-name", "date-range", "contact-info",
+	    "report-id", "policies"]
+	assert rep["organization-name"] == "Sender \"Org\""
+	assert rep["date-range"] == {"start-datetime": "2016-04-01T00:00:00Z",
+	    "end-datetime": "2016-04-01T23:59:59Z"}
+	assert rep["contact-info"] == "tlsrpt@" + SENDER
+	assert re.fullmatch(r"[0-9a-f]{32}@" + re.escape(SENDER),
+	    rep["report-id"])
+	assert isinstance(rep["policies"], list) and len(rep["policies"]) == 2
+	for p in rep["policies"]:
+		assert set(p) == {"policy", "summary", "failure-details"}
+		pol = p["policy"]
+		assert pol["policy-type"] in ("sts", "tlsa", "no-policy-found")
+		assert pol["policy-domain"] == DOMAIN
+		if pol["policy-type"] == "sts":
+			assert pol["policy-string"] == ["version: STSv1",
+			    "mode: enforce", "mx: mx1." + DOMAIN, "max_age: 86400"]
+			assert pol["mx-host"] == ["mx1." + DOMAIN, "*." + DOMAIN]
+		s = p["summary"]
+		assert set(s) == {"total-successful-session-count",
+		    "total-failure-session-count"}
+		assert all(type(v) is int for v in s.values())
+		for f in p["failure-details"]:
+			assert f["result-type"] in RESULT_TYPES
+			assert type(f["failed-session-count"]) is int
+			assert set(f) <= {"result-type", "sending-mta-ip",
+			    "receiving-mx-hostname", "receiving-mx-helo",
+			    "receiving-ip", "failed-session-count",
+			    "additional-information", "failure-reason-code"}
+	sts = rep["policies"][0]
+	assert sts["summary"] == {"total-successful-session-count": 10,
+	    "total-failure-session-count": 3}
+	assert sts["failure-details"][0]["receiving-mx-helo"] == \
+	    "evil\"},{\"injected\":1}\r\nX-Injected: yes"
+	assert "receiving-mx-helo" not in sts["failure-details"][1]
+	nopol = rep["policies"][1]["policy"]
+	assert nopol == {"policy-type": "no-policy-found",
+	    "policy-domain": DOMAIN}
+	return rep
+
+
+def test_mailto_signed_report(world, tmp_path, dkim_key):
+	"""R4-R10, U08: the mail a sendmail sink receives, parsed and verified."""
+	prog, out = sink(tmp_path)
+	r = send(world, tmp_path, "mailto:tlsrpt%2Bsts@" + DOMAIN,
+	    tlsrpt_sendmail=prog + " -i -t", tlsrpt_dkim_domain=SENDER,
+	    tlsrpt_dkim_selector=SELECTOR, tlsrpt_dkim_key=dkim_key)
+	assert r.returncode == 0, r.stderr
+	assert json.loads((out / "000.argv").read_text()) == ["-i", "-t"]
+	raw = (out / "000.eml").read_bytes()
+	assert b"\r" not in raw
+	msg = email.message_from_bytes(raw, policy=email.policy.default)
+	assert msg["To"].addresses[0].addr_spec == "tlsrpt+sts@" + DOMAIN
+	assert msg["From"] == "tlsrpt@" + SENDER
+	assert msg["TLS-Report-Domain"] == DOMAIN
+	assert msg["TLS-Report-Submitter"] == SENDER
+	assert msg["TLS-Required"] == "No"
+	assert msg["Auto-Submitted"] == "auto-generated"
+	assert msg["MIME-Version"] == "1.0"
+	assert msg["Date"] == "Fri, 01 Apr 2016 08:40:00 +0000"
+	assert msg["Message-ID"].endswith("@%s>" % SENDER)
+	assert msg["X-Injected"] is None
+	assert msg.get_content_type() == "multipart/report"
+	assert msg.get_param("report-type") == "tlsrpt"
+	parts = list(msg.iter_parts())
+	assert [p.get_content_type() for p in parts] == ["text/plain",
+	    "application/tlsrpt+gzip"]
+	assert "aggregate TLS report" in parts[0].get_content()
+	att = parts[1]
+	assert att["Content-Transfer-Encoding"] == "base64"
+	name = att.get_filename()
+	m = re.fullmatch(r"%s!%s!(\d+)!(\d+)!([0-9a-f]{32})\.json\.gz" %
+	    (re.escape(SENDER), re.escape(DOMAIN)), name)
+	assert m and int(m.group(1)) == DAY and int(m.group(2)) == DAY + 86399
+	rep = check_report(gzip.decompress(att.get_content()))
+	assert rep["report-id"] == "%s@%s" % (m.group(3), SENDER)
+	assert str(msg["Subject"]) == "Report Domain: %s Submitter: %s " \
+	    "Report-ID: <%s>" % (DOMAIN, SENDER, rep["report-id"])
+	# DKIM (R10): libopendkim's signature, verified with the DNS key.
+	import dkim
+	sig = dkim.util.parse_tag_value(msg["DKIM-Signature"].encode()
+	    .replace(b"\n", b"").replace(b" ", b"").replace(b"\t", b""))
+	assert b"l" not in sig
+	signed = sig[b"h"].lower().split(b":")
+	assert b"tls-report-domain" in signed
+	assert b"tls-report-submitter" in signed
+	assert sig[b"d"] == SENDER.encode() and sig[b"s"] == SELECTOR.encode()
+	assert dkim.verify(raw, dnsfunc=dnsfunc(world), tlsrpt=True)
+	assert dkim.verify(raw.replace(b"TLS-Report-Domain: " +
+	    DOMAIN.encode(), b"TLS-Report-Domain: other.test"),
+	    dnsfunc=dnsfunc(world)) is False
+	(tmp_path / "report.eml").write_bytes(raw)
+
+
+def test_mailto_same_report_same_id(world, tmp_path):
+	"""DESIGN §6b: a retry carries the same report-id and file name."""
+	prog, out = sink(tmp_path)
+	for _ in range(2):
+		r = send(world, tmp_path, "mailto:r@" + DOMAIN,
+		    tlsrpt_sendmail=prog)
+		assert r.returncode == 0, r.stderr
+	a, b = (email.message_from_bytes((out / n).read_bytes(),
+	    policy=email.policy.default) for n in ("000.eml", "001.eml"))
+	assert "DKIM-Signature" not in a
+	assert a["Subject"] == b["Subject"]
+	assert list(a.iter_parts())[1].get_filename() == \
+	    list(b.iter_parts())[1].get_filename()
+
+
+@pytest.mark.parametrize("rua", [
+	"mailto:a@b.test%0ABcc:%20x@evil.test",
+	"mailto:a@b.test,x@evil.test",
+	"mailto:a@b.test%2Cx@evil.test",
+	"mailto:%22a%20b%22@b.test",
+	"mailto:",
+	"ftp://b.test/",
+])
+def test_mailto_hostile_uri(world, tmp_path, rua):
+	"""S8: a rua from DNS cannot add headers or recipients."""
+	prog, out = sink(tmp_path)
+	r = send(world, tmp_path, rua, tlsrpt_sendmail=prog)
+	assert r.returncode == 1
+	assert "unusable rua" in r.stderr
+	assert list(out.iterdir()) == []
+
+
+def test_sendmail_failure(world, tmp_path):
+	"""R12: a failing submission program is a failed delivery."""
+	r = send(world, tmp_path, "mailto:r@" + DOMAIN,
+	    tlsrpt_sendmail="/bin/false")
+	assert r.returncode == 1 and "exit status 1" in r.stderr
+	r = send(world, tmp_path, "mailto:r@" + DOMAIN,
+	    tlsrpt_sendmail="/nonexistent/sendmail -t")
+	assert r.returncode == 1 and "exit status 127" in r.stderr
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+	"""Receiver - records each POST; the status comes from the server."""
+
+	def do_POST(self):
+		n = int(self.headers.get("Content-Length", "0"))
+		body = self.rfile.read(n)
+		self.server.posts.append((self.path, dict(self.headers), body))
+		self.send_response(self.server.status)
+		if self.server.status in (301, 302, 307, 308):
+			self.send_header("Location", "/elsewhere")
+		self.send_header("Content-Length", "0")
+		self.end_headers()
+
+	def log_message(self, *args):
+		pass
+
+
+@pytest.fixture
+def receiver(world):
+	"""receiver - an HTTPS server on loopback with a test-CA certificate."""
+	host = "rua." + DOMAIN
+	crt = world.certs.leaf(host)
+	world.set_records(host, [["A", "127.0.0.1"]])
+	srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
+	    Receiver)
+	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+	ctx.load_cert_chain(crt, world.certs.leaf_key)
+	srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+	srv.posts = []
+	srv.status = 200
+	srv.url = "https://%s:%d/v1/tlsrpt" % (host, srv.server_address[1])
+	t = threading.Thread(target=srv.serve_forever, daemon=True)
+	t.start()
+	yield srv
+	srv.shutdown()
+	srv.server_close()
+
+
+def test_https_post(world, tmp_path, receiver):
+	"""R11: POST application/tlsrpt+gzip, verified TLS, 2xx succeeds."""
+	for status in (200, 201):
+		receiver.status = status
+		r = send(world, tmp_path, receiver.url)
+		assert r.returncode == 0, r.stderr
+	assert len(receiver.posts) == 2
+	path, headers, body = receiver.posts[0]
+	assert path == "/v1/tlsrpt"
+	assert headers["Content-Type"] == "application/tlsrpt+gzip"
+	check_report(gzip.decompress(body))
+	assert receiver.posts[1][2] == body
+
+
+@pytest.mark.parametrize("status", [500, 404, 302])
+def test_https_failure_status(world, tmp_path, receiver, status):
+	"""R11: anything but 2xx fails; a redirect is not followed."""
+	receiver.status = status
+	r = send(world, tmp_path, receiver.url)
+	assert r.returncode == 1 and "HTTP status %d" % status in r.stderr
+	assert len(receiver.posts) == 1
+
+
+def test_https_untrusted(world, tmp_path, receiver):
+	"""R11: the receiver's certificate is verified against tls_ca_file."""
+	r = send(world, tmp_path, receiver.url,
+	    tls_ca_file=world.rogue_ca_file)
+	assert r.returncode == 1
+	assert receiver.posts == []
