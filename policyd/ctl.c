@@ -45,6 +45,7 @@
 #include "ctl_check.h"
 #include "ctl_client.h"
 #include "ctl_out.h"
+#include "ctl_report.h"
 #include "log.h"
 #include "mx_match.h"
 #include "sts_policy.h"
@@ -1019,6 +1020,15 @@ verb_parse(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* verb_report - "report view FILE": summarise a received report (ctl_report.c). */
+static int
+verb_report(struct ctl *c, int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "view") == 0)
+		return ctl_report_view(argv[2], &c->out);
+	return ctl_usage_error("usage: report view FILE");
+}
+
 /* verb_check - audit a domain's publication (ctl_check.c). */
 static int
 verb_check(struct ctl *c, int argc, char **argv)
@@ -1046,6 +1056,7 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "release", verb_release, 1, "release QUEUE_ID|--all" },
 	{ "parse", verb_parse, 0, "parse FILE|-" },
 	{ "check", verb_check, 0, "check DOMAIN" },
+	{ "report", verb_report, 0, "report view FILE" },
 };
 
 /* ctl_help - -h: the synopsis and every verb. */

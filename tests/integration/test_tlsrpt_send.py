@@ -14,6 +14,8 @@
 #	its name resolved through the world's DNS (R11): 2xx succeeds,
 #	other statuses, redirects and untrusted certificates fail.
 #	Hostile rua URIs and HELO strings cannot inject headers (S8).
+#	mtasts-ctl report view summarises what the receivers got: the
+#	whole mail (LF or CRLF), the .json.gz attachment and the JSON.
 #
 import email
 import email.policy
@@ -32,6 +34,8 @@ from helpers import (NETNS, dns_query, free_port, tool_path,
     world_client_config, write_config)
 
 SEND_CLI = tool_path("tlsrpt-send-cli")
+CTL = os.environ.get("MTASTS_CTL") or os.path.join(os.path.dirname(
+    os.path.dirname(SEND_CLI)), "..", "policyd", "mtasts-ctl")
 DAY = 1459468800			# 2016-04-01T00:00:00Z
 NOW = 1459500000
 DOMAIN = "tlsrpt-send.test"
@@ -208,7 +212,57 @@ def test_mailto_signed_report(world, tmp_path, dkim_key):
 	assert dkim.verify(raw.replace(b"TLS-Report-Domain: " +
 	    DOMAIN.encode(), b"TLS-Report-Domain: other.test"),
 	    dnsfunc=dnsfunc(world)) is False
-	(tmp_path / "report.eml").write_bytes(raw)
+	# mtasts-ctl report view on what the sink received.
+	att_gz = att.get_content()
+	files = {"report.eml": raw, "crlf.eml": raw.replace(b"\n", b"\r\n"),
+	    name: att_gz, "report.json": gzip.decompress(att_gz)}
+	for fname, data in files.items():
+		(tmp_path / fname).write_bytes(data)
+		v = view(tmp_path / fname, "--json")
+		assert v.returncode == 0, (fname, v.stderr)
+		check_view(json.loads(v.stdout), rep)
+	v = view(tmp_path / "report.eml")
+	assert v.returncode == 0
+	assert re.search(r"^sts\s+%s\s+10\s+3$" % re.escape(DOMAIN), v.stdout,
+	    re.M)
+	assert re.search(r"^%s\s+type\s+starttls-not-supported\s+2$" %
+	    re.escape(DOMAIN), v.stdout, re.M)
+	assert re.search(r"^%s\s+mx\s+mx1\.%s\s+2$" % (re.escape(DOMAIN),
+	    re.escape(DOMAIN)), v.stdout, re.M)
+	assert "report-id:    " + rep["report-id"] in v.stdout
+
+
+def view(path, *opts):
+	"""view - mtasts-ctl [opts] report view PATH."""
+	return subprocess.run([CTL] + list(opts) + ["report", "view",
+	    str(path)], capture_output=True, text=True, timeout=30)
+
+
+def check_view(doc, rep):
+	"""check_view - report view --json against the report it read."""
+	assert doc["report-id"] == rep["report-id"]
+	assert doc["organization-name"] == rep["organization-name"]
+	assert doc["start-datetime"] == "2016-04-01T00:00:00Z"
+	assert [p["policy-type"] for p in doc["policies"]] == ["sts",
+	    "no-policy-found"]
+	sts = doc["policies"][0]
+	assert (sts["successful"], sts["failed"]) == (10, 3)
+	assert sts["failures_by_type"] == {"starttls-not-supported": 2,
+	    "certificate-expired": 1}
+	assert sts["failures_by_mx"] == {"mx1." + DOMAIN: 2, DOMAIN: 1}
+	assert sts["mx-host"] == ["mx1." + DOMAIN, "*." + DOMAIN]
+
+
+@pytest.mark.parametrize("data", [b"", b"hello\n", b"\x1f\x8bgarbage",
+    b"{\"policies\": 1}", b"Content-Type: multipart/mixed; boundary=x\n\n"
+    b"--x\nContent-Type: text/plain\n\nhi\n--x--\n"])
+def test_view_not_a_report(tmp_path, data):
+	"""report view: files without a report are a negative answer."""
+	(tmp_path / "f").write_bytes(data)
+	v = view(tmp_path / "f", "--json")
+	assert v.returncode == 1
+	assert "error" in json.loads(v.stdout)
+	assert view(tmp_path / "missing").returncode == 2
 
 
 def test_mailto_same_report_same_id(world, tmp_path):
@@ -301,8 +355,12 @@ def test_https_post(world, tmp_path, receiver):
 	path, headers, body = receiver.posts[0]
 	assert path == "/v1/tlsrpt"
 	assert headers["Content-Type"] == "application/tlsrpt+gzip"
-	check_report(gzip.decompress(body))
+	rep = check_report(gzip.decompress(body))
 	assert receiver.posts[1][2] == body
+	(tmp_path / "post.json.gz").write_bytes(body)
+	v = view(tmp_path / "post.json.gz", "--json")
+	assert v.returncode == 0, v.stderr
+	check_view(json.loads(v.stdout), rep)
 
 
 @pytest.mark.parametrize("status", [500, 404, 302])
