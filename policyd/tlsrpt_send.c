@@ -10,6 +10,13 @@
  *	int tlsrpt_send_sendmail(argv, msg, len, timeout, err, errsz)
  *	int tlsrpt_send_https(cfg, url, body, len, timeout, err, errsz)
  *	int tlsrpt_send_deliver(cfg, r, rua, now, err, errsz)
+ *
+ *	enum tlsrpt_send_status tlsrpt_send_state_update(st, now, ok, err)
+ *	int tlsrpt_send_state_due(st, now)
+ *	int tlsrpt_send_state_encode(st, buf, size)
+ *	int tlsrpt_send_state_decode(buf, len, st)
+ *	int64_t tlsrpt_send_backoff(n)
+ *	int64_t tlsrpt_send_delay(unique, delay_max)
  * DESCRIPTION
  *	Mail (R10, U08): a multipart/report; report-type="tlsrpt" message
  *	with a text/plain part and the gzipped report as an
@@ -31,6 +38,11 @@
  *	a mailto: address must be one plain addr-spec after percent-decoding
  *	(no CR, LF, comma or white space can reach a header or the argv),
  *	and header values are checked before they are written.
+ *
+ *	Retries (R12): each (report, rua) pair has a state; a failure moves
+ *	its next attempt back 5 min, 10, 20, ... at most 4 h apart, and once
+ *	24 h have passed since the first attempt the pair is dropped. The
+ *	text form of a state is "1 STATUS ATTEMPTS FIRST NEXT LAST ERROR".
  * DIAGNOSTICS
  *	Every function returns -1 with a one-line reason in err; the caller
  *	logs it and retries (R12).
@@ -877,4 +889,138 @@ out:
 	free(gz);
 	free(json);
 	return ret;
+}
+
+/* tlsrpt_send_status_name - the name of a delivery status */
+const char *
+tlsrpt_send_status_name(enum tlsrpt_send_status s)
+{
+	switch (s) {
+	case TLSRPT_SEND_PENDING:
+		return "pending";
+	case TLSRPT_SEND_SENT:
+		return "sent";
+	case TLSRPT_SEND_DROPPED:
+		break;
+	}
+	return "dropped";
+}
+
+/* tlsrpt_send_backoff - exponential back-off after the n-th failure */
+int64_t
+tlsrpt_send_backoff(unsigned int n)
+{
+	int64_t d = TLSRPT_RETRY_FIRST;
+
+	while (n-- > 1 && d < TLSRPT_RETRY_MAX)
+		d *= 2;
+	return d < TLSRPT_RETRY_MAX ? d : TLSRPT_RETRY_MAX;
+}
+
+/* tlsrpt_send_state_update - account for one delivery attempt */
+enum tlsrpt_send_status
+tlsrpt_send_state_update(struct tlsrpt_send_state *st, int64_t now, int ok,
+    const char *err)
+{
+	size_t i;
+
+	if (st->first == 0)
+		st->first = now;
+	st->attempts++;
+	st->last = now;
+	if (ok) {
+		st->status = TLSRPT_SEND_SENT;
+		st->error[0] = '\0';
+		return st->status;
+	}
+	(void)snprintf(st->error, sizeof(st->error), "%s",
+	    err != NULL ? err : "failed");
+	for (i = 0; st->error[i] != '\0'; i++)
+		if ((unsigned char)st->error[i] < 0x20 || st->error[i] == 0x7f)
+			st->error[i] = ' ';
+	if (now >= st->first + TLSRPT_RETRY_WINDOW) {
+		st->status = TLSRPT_SEND_DROPPED;
+		return st->status;
+	}
+	st->status = TLSRPT_SEND_PENDING;
+	st->next = now + tlsrpt_send_backoff(st->attempts);
+	/* One last try at the end of the window, not a day later. */
+	if (st->next > st->first + TLSRPT_RETRY_WINDOW)
+		st->next = st->first + TLSRPT_RETRY_WINDOW;
+	return st->status;
+}
+
+/* tlsrpt_send_state_due - pending and its time has come */
+int
+tlsrpt_send_state_due(const struct tlsrpt_send_state *st, int64_t now)
+{
+	return st->status == TLSRPT_SEND_PENDING && st->next <= now;
+}
+
+/* tlsrpt_send_state_encode - "1 STATUS ATTEMPTS FIRST NEXT LAST ERROR" */
+int
+tlsrpt_send_state_encode(const struct tlsrpt_send_state *st, char *buf,
+    size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size, "1 %s %u %" PRId64 " %" PRId64 " %" PRId64
+	    " %s", tlsrpt_send_status_name(st->status), st->attempts,
+	    st->first, st->next, st->last, st->error);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* tlsrpt_send_state_decode - the inverse of tlsrpt_send_state_encode */
+int
+tlsrpt_send_state_decode(const char *buf, size_t len,
+    struct tlsrpt_send_state *st)
+{
+	char copy[TLSRPT_STATE_MAX], status[16];
+	long long first, next, last;
+	unsigned int attempts;
+	int off = 0;
+
+	if (len == 0 || len >= sizeof(copy) || memchr(buf, '\0', len) != NULL)
+		return -1;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	memset(st, 0, sizeof(*st));
+	if (sscanf(copy, "1 %15s %u %lld %lld %lld%n", status, &attempts,
+	    &first, &next, &last, &off) != 5 || off <= 0)
+		return -1;
+	if (strcmp(status, "pending") == 0)
+		st->status = TLSRPT_SEND_PENDING;
+	else if (strcmp(status, "sent") == 0)
+		st->status = TLSRPT_SEND_SENT;
+	else if (strcmp(status, "dropped") == 0)
+		st->status = TLSRPT_SEND_DROPPED;
+	else
+		return -1;
+	if (first < 0 || next < 0 || last < 0)
+		return -1;
+	st->attempts = attempts;
+	st->first = first;
+	st->next = next;
+	st->last = last;
+	if (copy[off] == ' ')
+		off++;
+	(void)snprintf(st->error, sizeof(st->error), "%s", copy + off);
+	return 0;
+}
+
+/* tlsrpt_send_delay - a stable spread of 0..delay_max seconds */
+int64_t
+tlsrpt_send_delay(const char *unique, int64_t delay_max)
+{
+	uint64_t h = 0;
+	int i, v;
+
+	if (delay_max <= 0 || unique == NULL)
+		return 0;
+	for (i = 0; i < 15 && unique[i] != '\0'; i++) {
+		if ((v = ts_hexval((unsigned char)unique[i])) < 0)
+			v = (unsigned char)unique[i] & 0x0f;
+		h = (h << 4) | (uint64_t)v;
+	}
+	return (int64_t)(h % ((uint64_t)delay_max + 1));
 }

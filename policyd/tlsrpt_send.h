@@ -84,4 +84,63 @@ int	tlsrpt_send_deliver(const struct config *cfg,
 	    const struct tlsrpt_report *r, const char *rua, time_t now,
 	    char *err, size_t errsz);
 
+/*
+ * Delivery state of one (report, rua) pair, kept across restarts (R12):
+ * every failure pushes the next attempt back exponentially, from
+ * TLSRPT_RETRY_FIRST up to TLSRPT_RETRY_MAX apart, and after
+ * TLSRPT_RETRY_WINDOW seconds since the first attempt the report is
+ * dropped for that destination.
+ */
+#define TLSRPT_RETRY_FIRST	300
+#define TLSRPT_RETRY_MAX	(4 * 3600)
+#define TLSRPT_RETRY_WINDOW	86400
+#define TLSRPT_STATE_MAX	512	/* an encoded state */
+
+enum tlsrpt_send_status {
+	TLSRPT_SEND_PENDING,		/* not yet delivered, will try again */
+	TLSRPT_SEND_SENT,		/* the destination accepted it */
+	TLSRPT_SEND_DROPPED		/* given up after the retry window */
+};
+
+struct tlsrpt_send_state {
+	enum tlsrpt_send_status status;
+	unsigned int attempts;		/* tries so far */
+	int64_t	first;			/* first try (Unix time), 0 = none yet */
+	int64_t	next;			/* earliest next try */
+	int64_t	last;			/* last try */
+	char	error[200];		/* the last failure, one line */
+};
+
+/* tlsrpt_send_status_name - "pending", "sent" or "dropped". */
+const char *tlsrpt_send_status_name(enum tlsrpt_send_status s);
+
+/* tlsrpt_send_backoff - seconds to wait after the n-th failure (n >= 1). */
+int64_t	tlsrpt_send_backoff(unsigned int n);
+
+/*
+ * tlsrpt_send_state_update - record one attempt at now: ok, or a failure
+ * with err (NULL allowed). Returns the new status; DROPPED once the
+ * retry window since the first attempt has passed.
+ */
+enum tlsrpt_send_status tlsrpt_send_state_update(struct tlsrpt_send_state *st,
+	    int64_t now, int ok, const char *err);
+
+/* tlsrpt_send_state_due - should a pending state be tried at now? */
+int	tlsrpt_send_state_due(const struct tlsrpt_send_state *st, int64_t now);
+
+/* tlsrpt_send_state_encode - a one-line text form into buf; 0 or -1. */
+int	tlsrpt_send_state_encode(const struct tlsrpt_send_state *st, char *buf,
+	    size_t size);
+
+/* tlsrpt_send_state_decode - parse len bytes of that form; 0 or -1. */
+int	tlsrpt_send_state_decode(const char *buf, size_t len,
+	    struct tlsrpt_send_state *st);
+
+/*
+ * tlsrpt_send_delay - the delay after the day closes before a report goes
+ * out (R7): spread over 0..delay_max by the report's UNIQUE, so it looks
+ * random to receivers and stays the same across restarts.
+ */
+int64_t	tlsrpt_send_delay(const char *unique, int64_t delay_max);
+
 #endif
