@@ -559,11 +559,29 @@ unsettled_list(const struct hold *h, struct memo *m, char *buf, size_t bufsz)
 	}
 }
 
+/* domain_list - "a.example b.example" for a log line. */
+static void
+domain_list(const struct hold *h, char *buf, size_t bufsz)
+{
+	size_t	i, len = 0;
+	int	w;
+
+	buf[0] = '\0';
+	for (i = 0; i < h->ndomains && len < bufsz; i++) {
+		w = snprintf(buf + len, bufsz - len, "%s%s", len ? " " : "",
+		    h->domains[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
 /* release_step - run a scheduled release of h and record the outcome. */
 static void
 release_step(const struct hold *h, const char *why)
 {
 	struct hold cur;
+	char	names[1024];
 	time_t	now;
 	int	ok, r;
 
@@ -590,8 +608,10 @@ release_step(const struct hold *h, const char *why)
 		cur.released_at = now;
 		cur.next_at = now + HOLD_AGAIN;
 		hold_put(&cur);
-		log_info("queue_id=%s released (%s) after %llds", h->id, why,
-		    (long long)(now - h->held_at));
+		domain_list(h, names, sizeof(names));
+		/* Name the domains: grep DOMAIN must show the release. */
+		log_info("queue_id=%s released (%s) after %llds; domains %s",
+		    h->id, why, (long long)(now - h->held_at), names);
 	} else {
 		cur.failures++;
 		cur.next_at = now + retry_after(cur.failures);

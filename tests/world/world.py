@@ -656,7 +656,14 @@ class World:
 		"""_read - JSON lines of a log from a byte offset."""
 		out = []
 		with open(path, "rb") as f:
-			f.seek(offset)
+			# mark() may have caught a line half written: start at
+			# the first line that begins at or after the offset.
+			if offset > 0:
+				f.seek(offset - 1)
+				if f.read(1) != b"\n":
+					f.readline()
+			else:
+				f.seek(0)
 			for line in f:
 				if line.endswith(b"\n"):
 					out.append(json.loads(line))
