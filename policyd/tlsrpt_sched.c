@@ -1,0 +1,168 @@
+/*
+ * NAME
+ *	tlsrpt_sched - when TLS-RPT reports go out
+ * SYNOPSIS
+ *	#include "tlsrpt_sched.h"
+ *
+ *	int tlsrpt_sched_run(cfg, ops, now, day, domain, force, &res)
+ * DESCRIPTION
+ *	A report (one UTC day, policy domain and TLS-RPT record) is due
+ *	once its day has closed and a delay of up to tlsrpt_delay_max has
+ *	passed (R7); the delay is spread by the report's UNIQUE, so it is
+ *	the same after a restart. Each rua of the report has its own send
+ *	state under "UNIQUE:N" (N the rua's index in the record, which the
+ *	UNIQUE pins): it is tried when due, and its state records success,
+ *	or the failure and the next try (tlsrpt_send_state_update: back-off
+ *	from 5 min to 4 h, dropped after 24 h, R12). When every rua of every
+ *	report of a (day, domain) is sent or dropped, the store forgets that
+ *	(day, domain), so a report is never built twice after it went out.
+ *
+ *	Nothing here waits or reads the clock: the caller passes now, so
+ *	tests drive day rollover with their own clock.
+ * DIAGNOSTICS
+ *	Deliveries are logged: sent at info, each failure at notice with
+ *	the next try, a drop at warning.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tlsrpt_report.h"
+#include "tlsrpt_sched.h"
+
+#define TS_DAY	86400
+
+/* sched_one - try the due rua of one report; 1 when all are finished */
+static int
+sched_one(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
+    const struct tlsrpt_report *r, int64_t now, int force,
+    struct tlsrpt_sched_result *res)
+{
+	struct tlsrpt_send_state st;
+	char unique[TLSRPT_UNIQUE_SIZE], key[TLSRPT_UNIQUE_SIZE + 32];
+	char err[256];
+	int64_t due;
+	size_t i;
+	int finished = 1, found, ok;
+
+	if (tlsrpt_report_unique(r, unique) != 0)
+		return 0;
+	due = r->day_start + TS_DAY + tlsrpt_send_delay(unique,
+	    (int64_t)cfg->tlsrpt_delay_max);
+	if (!force && now < due)
+		return 0;
+	res->reports++;
+	for (i = 0; i < r->nrua; i++) {
+		(void)snprintf(key, sizeof(key), "%s:%zu", unique, i);
+		memset(&st, 0, sizeof(st));
+		if ((found = ops->state_get(key, &st)) < 0)
+			return 0;
+		if (found && st.status != TLSRPT_SEND_PENDING)
+			continue;
+		if (found && !force && !tlsrpt_send_state_due(&st, now)) {
+			finished = 0;
+			continue;
+		}
+		err[0] = '\0';
+		res->attempts++;
+		ok = ops->deliver(cfg, r, r->rua[i], (time_t)now, err,
+		    sizeof(err)) == 0;
+		switch (tlsrpt_send_state_update(&st, now, ok, err)) {
+		case TLSRPT_SEND_SENT:
+			res->sent++;
+			log_info("tlsrpt: report %s for %s sent to %s", unique,
+			    r->policy_domain, r->rua[i]);
+			break;
+		case TLSRPT_SEND_PENDING:
+			res->failed++;
+			finished = 0;
+			(void)snprintf(res->error, sizeof(res->error), "%s", err);
+			log_notice("tlsrpt: report %s for %s to %s failed "
+			    "(try %u): %s; next try in %lld s", unique,
+			    r->policy_domain, r->rua[i], st.attempts, st.error,
+			    (long long)(st.next - now));
+			break;
+		case TLSRPT_SEND_DROPPED:
+			res->dropped++;
+			(void)snprintf(res->error, sizeof(res->error), "%s", err);
+			log_warnx("tlsrpt: report %s for %s to %s dropped after "
+			    "%u tries in 24 h: %s", unique, r->policy_domain,
+			    r->rua[i], st.attempts, st.error);
+			break;
+		}
+		if (ops->state_put(key, &st) != 0)
+			finished = 0;	/* keep the data: the state is lost */
+	}
+	return finished;
+}
+
+/* sched_day - one day: every report, then forget the finished domains */
+static void
+sched_day(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
+    int64_t day, const char *domain, int64_t now, int force,
+    struct tlsrpt_sched_result *res)
+{
+	struct tlsrpt_report *reps = NULL;
+	size_t n = 0, i, j;
+	char *done;
+	int first, all;
+
+	if (ops->reports(day, domain, &reps, &n) != 0) {
+		log_warnx("tlsrpt: cannot read the reports of day %lld",
+		    (long long)day);
+		return;
+	}
+	if (n == 0) {
+		ops->reports_free(reps, n);
+		return;
+	}
+	if ((done = calloc(n, 1)) == NULL) {
+		ops->reports_free(reps, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		done[i] = (char)sched_one(cfg, ops, &reps[i], now, force, res);
+	/* A domain's data goes only when all of its reports are finished. */
+	for (i = 0; i < n; i++) {
+		first = 1;
+		all = 1;
+		for (j = 0; j < n; j++) {
+			if (strcmp(reps[j].policy_domain,
+			    reps[i].policy_domain) != 0)
+				continue;
+			if (j < i)
+				first = 0;
+			if (!done[j])
+				all = 0;
+		}
+		if (first && all && ops->forget(day,
+		    reps[i].policy_domain) >= 0)
+			res->forgotten++;
+	}
+	free(done);
+	ops->reports_free(reps, n);
+}
+
+/* tlsrpt_sched_run - one pass over the closed days */
+int
+tlsrpt_sched_run(const struct config *cfg,
+    const struct tlsrpt_sched_ops *ops, int64_t now, int64_t day,
+    const char *domain, int force, struct tlsrpt_sched_result *res)
+{
+	int64_t *days = NULL;
+	size_t n = 0, i;
+
+	memset(res, 0, sizeof(*res));
+	if (day != TLSRPT_SCHED_ALL_DAYS) {
+		sched_day(cfg, ops, day, domain, now, force, res);
+		return 0;
+	}
+	if (ops->days(&days, &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (days[i] + TS_DAY <= now)
+			sched_day(cfg, ops, days[i], domain, now, force, res);
+	free(days);
+	return 0;
+}
