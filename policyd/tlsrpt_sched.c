@@ -5,6 +5,10 @@
  *	#include "tlsrpt_sched.h"
  *
  *	int tlsrpt_sched_run(cfg, ops, now, day, domain, force, &res)
+ *	int tlsrpt_sched_start(env)
+ *	void tlsrpt_sched_kick(void)
+ *	unsigned long tlsrpt_sched_passes(void)
+ *	void tlsrpt_sched_stop(void)
  * DESCRIPTION
  *	A report (one UTC day, policy domain and TLS-RPT record) is due
  *	once its day has closed and a delay of up to tlsrpt_delay_max has
@@ -17,12 +21,16 @@
  *	report of a (day, domain) is sent or dropped, the store forgets that
  *	(day, domain), so a report is never built twice after it went out.
  *
- *	Nothing here waits or reads the clock: the caller passes now, so
- *	tests drive day rollover with their own clock.
+ *	tlsrpt_sched_run() does not wait or read the clock: the caller
+ *	passes now. The thread of tlsrpt_sched_start() runs it every minute
+ *	with env->now(), only while tlsrpt_enable is on, so tests drive day
+ *	rollover with their own clock.
  * DIAGNOSTICS
  *	Deliveries are logged: sent at info, each failure at notice with
  *	the next try, a drop at warning.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +40,13 @@
 #include "tlsrpt_sched.h"
 
 #define TS_DAY	86400
+
+static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sched_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t sched_tid;
+static const struct tlsrpt_sched_env *sched_env;
+static int sched_running, sched_stop, sched_kicked;
+static unsigned long sched_npasses;
 
 /* sched_one - try the due rua of one report; 1 when all are finished */
 static int
@@ -165,4 +180,99 @@ tlsrpt_sched_run(const struct config *cfg,
 			sched_day(cfg, ops, days[i], domain, now, force, res);
 	free(days);
 	return 0;
+}
+
+/* sched_main - the scheduler thread */
+static void *
+sched_main(void *arg)
+{
+	struct tlsrpt_sched_result res;
+	struct timespec ts;
+	struct config *cfg;
+
+	(void)arg;
+	pthread_mutex_lock(&sched_lock);
+	while (!sched_stop) {
+		sched_kicked = 0;
+		pthread_mutex_unlock(&sched_lock);
+		cfg = sched_env->cfg_get();
+		if (cfg->tlsrpt_enable && tlsrpt_sched_run(cfg, sched_env->ops,
+		    sched_env->now(), TLSRPT_SCHED_ALL_DAYS, NULL, 0, &res) != 0)
+			log_warnx("tlsrpt: cannot read the report store");
+		sched_env->cfg_put(cfg);
+		pthread_mutex_lock(&sched_lock);
+		sched_npasses++;
+		pthread_cond_broadcast(&sched_cv);
+		if (sched_stop || sched_kicked)
+			continue;
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += TLSRPT_SCHED_EVERY;
+		(void)pthread_cond_timedwait(&sched_cv, &sched_lock, &ts);
+	}
+	pthread_mutex_unlock(&sched_lock);
+	return NULL;
+}
+
+/* tlsrpt_sched_start - start the scheduler thread */
+int
+tlsrpt_sched_start(const struct tlsrpt_sched_env *env)
+{
+	int rc;
+
+	pthread_mutex_lock(&sched_lock);
+	if (sched_running) {
+		pthread_mutex_unlock(&sched_lock);
+		return 0;
+	}
+	sched_env = env;
+	sched_stop = 0;
+	if ((rc = pthread_create(&sched_tid, NULL, sched_main, NULL)) != 0) {
+		pthread_mutex_unlock(&sched_lock);
+		errno = rc;
+		log_warn("tlsrpt scheduler thread");
+		return -1;
+	}
+	sched_running = 1;
+	pthread_mutex_unlock(&sched_lock);
+	return 0;
+}
+
+/* tlsrpt_sched_kick - wake the thread for a pass now */
+void
+tlsrpt_sched_kick(void)
+{
+	pthread_mutex_lock(&sched_lock);
+	sched_kicked = 1;
+	pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_lock);
+}
+
+/* tlsrpt_sched_passes - passes finished so far */
+unsigned long
+tlsrpt_sched_passes(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&sched_lock);
+	n = sched_npasses;
+	pthread_mutex_unlock(&sched_lock);
+	return n;
+}
+
+/* tlsrpt_sched_stop - stop and join the thread */
+void
+tlsrpt_sched_stop(void)
+{
+	pthread_mutex_lock(&sched_lock);
+	if (!sched_running) {
+		pthread_mutex_unlock(&sched_lock);
+		return;
+	}
+	sched_stop = 1;
+	pthread_cond_broadcast(&sched_cv);
+	pthread_mutex_unlock(&sched_lock);
+	(void)pthread_join(sched_tid, NULL);
+	pthread_mutex_lock(&sched_lock);
+	sched_running = 0;
+	pthread_mutex_unlock(&sched_lock);
 }

@@ -60,4 +60,32 @@ int	tlsrpt_sched_run(const struct config *cfg,
 	    const struct tlsrpt_sched_ops *ops, int64_t now, int64_t day,
 	    const char *domain, int force, struct tlsrpt_sched_result *res);
 
+/*
+ * The scheduler thread: every TLSRPT_SCHED_EVERY seconds (or at once after
+ * tlsrpt_sched_kick) it takes the config with cfg_get, and when
+ * tlsrpt_enable is on runs tlsrpt_sched_run at now() over all closed
+ * days, then gives the config back with cfg_put. now is the clock
+ * (time(NULL) in the daemon; tests inject theirs).
+ */
+#define TLSRPT_SCHED_EVERY	60
+
+struct tlsrpt_sched_env {
+	const struct tlsrpt_sched_ops *ops;
+	struct config *(*cfg_get)(void);
+	void	(*cfg_put)(struct config *);
+	int64_t	(*now)(void);
+};
+
+/* tlsrpt_sched_start - start the thread (env is kept, not copied). 0 or -1. */
+int	tlsrpt_sched_start(const struct tlsrpt_sched_env *env);
+
+/* tlsrpt_sched_kick - run a pass now (after a clock jump, in tests). */
+void	tlsrpt_sched_kick(void);
+
+/* tlsrpt_sched_passes - how many passes the thread has finished. */
+unsigned long tlsrpt_sched_passes(void);
+
+/* tlsrpt_sched_stop - stop and join the thread (waits for a delivery). */
+void	tlsrpt_sched_stop(void);
+
 #endif

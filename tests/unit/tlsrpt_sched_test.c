@@ -4,8 +4,10 @@
  * nothing before the day closes plus the delay (R7), every rua on its own
  * (R3, DESIGN §6b), retries with back-off and a drop after 24 h (R12),
  * the store forgotten only when a domain's reports are finished, and
- * "report send" (force) skipping the delay.
+ * "report send" (force) skipping the delay; the thread, woken with the
+ * test's clock, honours tlsrpt_enable.
  */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +174,68 @@ max_delay(const struct config *cfg)
 	return m;
 }
 
+static struct config *thread_cfg;
+static int64_t thread_now;
+
+/* t_cfg_get, t_cfg_put, t_now - the thread's config and clock */
+static struct config *
+t_cfg_get(void)
+{
+	return thread_cfg;
+}
+
+static void
+t_cfg_put(struct config *cfg)
+{
+	(void)cfg;
+}
+
+static int64_t
+t_now(void)
+{
+	return __atomic_load_n(&thread_now, __ATOMIC_SEQ_CST);
+}
+
+/* wait_pass - kick the thread and wait for one more pass */
+static int
+wait_pass(void)
+{
+	unsigned long n = tlsrpt_sched_passes();
+	int i;
+
+	tlsrpt_sched_kick();
+	for (i = 0; i < 500 && tlsrpt_sched_passes() <= n; i++)
+		(void)poll(NULL, 0, 10);
+	return tlsrpt_sched_passes() > n;
+}
+
+/* test_thread - the scheduler thread with the test's clock */
+static void
+test_thread(struct config *cfg)
+{
+	static const struct tlsrpt_sched_env env = {
+		&ops, t_cfg_get, t_cfg_put, t_now
+	};
+
+	forgotten_a = forgotten_b = 0;
+	nstates = 0;
+	deliveries = 0;
+	https_ok = 1;
+	thread_cfg = cfg;
+	cfg->tlsrpt_enable = 0;
+	thread_now = CLOSE + 5 * 3600;
+	ok(tlsrpt_sched_start(&env) == 0 && wait_pass() && deliveries == 0,
+	    "the thread sends nothing while tlsrpt_enable is off");
+	cfg->tlsrpt_enable = 1;
+	__atomic_store_n(&thread_now, DAY + 7200, __ATOMIC_SEQ_CST);
+	ok(wait_pass() && deliveries == 0, "thread: nothing before the day closes");
+	__atomic_store_n(&thread_now, CLOSE + 5 * 3600, __ATOMIC_SEQ_CST);
+	ok(wait_pass() && deliveries == 3 && forgotten_a == 1 &&
+	    forgotten_b == 1, "thread: the clock moves past the delay, all sent");
+	tlsrpt_sched_stop();
+	ok(1, "the thread stops");
+}
+
 int
 main(void)
 {
@@ -234,6 +298,7 @@ main(void)
 	deliveries = 0;
 	ok(tlsrpt_sched_run(cfg, &ops, now + 86400, TLSRPT_SCHED_ALL_DAYS, NULL,
 	    0, &res) == 0 && deliveries == 0, "nothing left to send");
+	test_thread(cfg);
 	config_free(cfg);
 	return done_testing();
 }
