@@ -43,6 +43,7 @@
 
 static MDB_env *env;
 static MDB_dbi dbi_policy, dbi_due, dbi_meta, dbi_route, dbi_hold;
+static MDB_dbi dbi_tlsrpt;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t reader_key;
 static int reader_key_made;
@@ -108,7 +109,8 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	    (rc = mdb_dbi_open(txn, "policy", MDB_CREATE, &dbi_policy)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "route", MDB_CREATE, &dbi_route)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &dbi_hold)) != 0)
+	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &dbi_hold)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tlsrpt", MDB_CREATE, &dbi_tlsrpt)) != 0)
 		goto fail;
 	k.mv_data = "format";
 	k.mv_size = 6;
@@ -809,5 +811,163 @@ out:
 	if (n < 0)
 		log_warnx("cache: %s count: %s", table_name(t),
 		    mdb_strerror(rc));
+	return n;
+}
+
+/*
+ * cache_tlsrpt_merge - one write transaction for a batch of TLS-RPT
+ * aggregates: fn gets the stored value of each key (NULL when absent) and
+ * returns the new one (malloc'd, freed here).
+ */
+int
+cache_tlsrpt_merge(size_t n, const void *const *keys, const size_t *klens,
+    int (*fn)(size_t i, const char *old, size_t oldlen, char **nv,
+    size_t *nlen, void *arg), void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_val	k, v;
+	char	*old = NULL, *nv = NULL;
+	size_t	i, nlen;
+	int	rc = 0, ret = -1;
+
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || closed ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		k.mv_data = (void *)keys[i];
+		k.mv_size = klens[i];
+		free(old);
+		old = NULL;
+		rc = mdb_get(txn, dbi_tlsrpt, &k, &v);
+		if (rc == 0) {
+			if ((old = malloc(v.mv_size + 1)) == NULL)
+				goto out;
+			memcpy(old, v.mv_data, v.mv_size);
+			old[v.mv_size] = '\0';
+		} else if (rc != MDB_NOTFOUND)
+			goto out;
+		rc = 0;
+		if (fn(i, old, old != NULL ? v.mv_size : 0, &nv, &nlen,
+		    arg) != 0)
+			continue;
+		v.mv_data = nv;
+		v.mv_size = nlen;
+		rc = mdb_put(txn, dbi_tlsrpt, &k, &v, 0);
+		free(nv);
+		nv = NULL;
+		if (rc != 0)
+			goto out;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0)
+		ret = 0;
+out:
+	free(old);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (ret != 0 && rc != 0)
+		write_fail("tlsrpt", "batch", rc);
+	return ret;
+}
+
+/* cache_tlsrpt_walk - visit the TLS-RPT entries whose key starts with prefix. */
+long
+cache_tlsrpt_walk(const void *prefix, size_t plen, int (*fn)(const void *key,
+    size_t klen, const char *val, size_t len, void *arg), void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val	k, v;
+	char	*buf = NULL, *nbuf;
+	size_t	cap = 0;
+	long	n = 0;
+	int	rc;
+
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(txn, dbi_tlsrpt, &cur)) != 0)
+		goto fail;
+	k.mv_data = (void *)prefix;
+	k.mv_size = plen;
+	for (rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+	    mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (plen > 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
+			break;
+		if (v.mv_size + 1 > cap) {
+			if ((nbuf = realloc(buf, v.mv_size + 1)) == NULL)
+				break;
+			buf = nbuf;
+			cap = v.mv_size + 1;
+		}
+		memcpy(buf, v.mv_data, v.mv_size);
+		buf[v.mv_size] = '\0';
+		n++;
+		if (fn(k.mv_data, k.mv_size, buf, v.mv_size, arg) != 0)
+			break;
+	}
+	free(buf);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return n;
+fail:
+	log_warnx("cache: tlsrpt walk: %s", mdb_strerror(rc));
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return -1;
+}
+
+/* cache_tlsrpt_del_prefix - forget the TLS-RPT entries starting with prefix. */
+long
+cache_tlsrpt_del_prefix(const void *prefix, size_t plen)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val	k, v;
+	long	n = 0;
+	int	rc = 0, ret = -1;
+
+	pthread_mutex_lock(&write_lock);
+	if (env == NULL || closed ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, dbi_tlsrpt, &cur)) != 0)
+		goto out;
+	k.mv_data = (void *)prefix;
+	k.mv_size = plen;
+	for (rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+	    mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (plen > 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			goto out;
+		n++;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	mdb_cursor_close(cur);
+	cur = NULL;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0)
+		ret = 0;
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	pthread_mutex_unlock(&write_lock);
+	if (ret != 0) {
+		write_fail("tlsrpt", "forget", rc);
+		return -1;
+	}
 	return n;
 }

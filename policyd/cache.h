@@ -102,4 +102,29 @@ long	cache_table_walk(enum cache_table t, int (*fn)(const char *key,
 /* cache_table_count - the number of entries, or -1. */
 long	cache_table_count(enum cache_table t);
 
+/*
+ * The "tlsrpt" database (tlsrpt_store.c): binary keys (day, domain,
+ * policy hash), values the store encodes.
+ *
+ * cache_tlsrpt_merge - in one write transaction, for each of n keys call
+ * fn with the stored value (NULL when absent, NUL-terminated) to get the
+ * new value (*nv malloc'd, freed here); fn returning non-zero leaves the
+ * key alone. 0 or -1 (logged).
+ */
+int	cache_tlsrpt_merge(size_t n, const void *const *keys,
+	    const size_t *klens, int (*fn)(size_t i, const char *old,
+	    size_t oldlen, char **nv, size_t *nlen, void *arg), void *arg);
+
+/*
+ * cache_tlsrpt_walk - call fn for each entry whose key starts with the
+ * plen bytes of prefix (all when plen is 0), in key order, one snapshot.
+ * The number visited, or -1.
+ */
+long	cache_tlsrpt_walk(const void *prefix, size_t plen,
+	    int (*fn)(const void *key, size_t klen, const char *val,
+	    size_t len, void *arg), void *arg);
+
+/* cache_tlsrpt_del_prefix - forget the entries starting with prefix; count or -1. */
+long	cache_tlsrpt_del_prefix(const void *prefix, size_t plen);
+
 #endif

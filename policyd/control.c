@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	Verbs: version, status, lookup DOMAIN, show DOMAIN, list, flush
  *	DOMAIN|--all, refresh DOMAIN|--all, and for the milter sts DOMAIN
- *	WAIT_MS, hold QUEUE_ID DOMAIN..., holds, release QUEUE_ID|--all.
+ *	WAIT_MS, hold QUEUE_ID DOMAIN..., holds, release QUEUE_ID|--all,
+ *	and the TLS-RPT store: report list, report show DOMAIN [DAY].
  *	Each reply is one compact JSON object with "ok"; errors carry
  *	"error". The connection stays open for further requests. See
  *	mtasts-policyd(8) for the field names.
@@ -42,6 +43,8 @@
 #include "policyd.h"
 #include "privsep.h"
 #include "route.h"
+#include "tlsrpt_collect.h"
+#include "tlsrpt_store.h"
 #include "worker.h"
 
 /* Every word of a full line: "hold ID D1 D2 ..." may have many. */
@@ -435,6 +438,212 @@ do_release(const char *arg)
 	return o;
 }
 
+/* day_name - "YYYY-MM-DD" of a day start. */
+static void
+day_name(int64_t day, char *buf, size_t sz)
+{
+	time_t	t = (time_t)day;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d",
+	    &tm) == 0)
+		snprintf(buf, sz, "?");
+}
+
+/* day_parse - "YYYY-MM-DD" to its day start; -1 when malformed. */
+static int
+day_parse(const char *s, int64_t *day)
+{
+	int64_t	y, m, d, era, yoe, doy, doe;
+	int	yy, mm, dd, n = 0;
+
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &yy, &mm, &dd,
+	    &n) != 3 || n != 10 || yy < 1970 || mm < 1 || mm > 12 ||
+	    dd < 1 || dd > 31)
+		return -1;
+	/* days from the civil date (proleptic Gregorian) */
+	y = yy - (mm <= 2);
+	m = mm;
+	d = dd;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*day = (era * 146097 + doe - 719468) * 86400;
+	return 0;
+}
+
+/* policy_json - one stored policy with the RFC 8460 field names. */
+static json_t *
+policy_json(const struct tlsrpt_policy *p)
+{
+	json_t *o = json_object(), *pol = json_object(), *sum = json_object();
+	json_t *a, *fd = json_array(), *f;
+	size_t	i;
+
+	json_object_set_new(pol, "policy-type", json_string(
+	    p->type == TLSRPT_POLICY_STS ? "sts" : p->type ==
+	    TLSRPT_POLICY_TLSA ? "tlsa" : "no-policy-found"));
+	a = json_array();
+	for (i = 0; i < p->nstrings; i++)
+		json_array_append_new(a, json_string(p->strings[i]));
+	json_object_set_new(pol, "policy-string", a);
+	json_object_set_new(pol, "policy-domain",
+	    json_string(p->policy_domain));
+	a = json_array();
+	for (i = 0; i < p->nmx; i++)
+		json_array_append_new(a, json_string(p->mx_host[i]));
+	json_object_set_new(pol, "mx-host", a);
+	json_object_set_new(o, "policy", pol);
+	json_object_set_new(sum, "total-successful-session-count",
+	    json_integer((json_int_t)p->success));
+	json_object_set_new(sum, "total-failure-session-count",
+	    json_integer((json_int_t)p->failure));
+	json_object_set_new(o, "summary", sum);
+	for (i = 0; i < p->nfailures; i++) {
+		const struct tlsrpt_failure *x = &p->failures[i];
+
+		f = json_object();
+		json_object_set_new(f, "result-type",
+		    json_string(x->result_type));
+#define OPT(k, v) if ((v) != NULL) json_object_set_new(f, k, json_string(v))
+		OPT("sending-mta-ip", x->sending_mta_ip);
+		OPT("receiving-mx-hostname", x->receiving_mx_hostname);
+		OPT("receiving-mx-helo", x->receiving_mx_helo);
+		OPT("receiving-ip", x->receiving_ip);
+		OPT("additional-information", x->additional_information);
+		OPT("failure-reason-code", x->failure_reason_code);
+#undef OPT
+		json_object_set_new(f, "failed-session-count",
+		    json_integer((json_int_t)x->count));
+		json_array_append_new(fd, f);
+	}
+	json_object_set_new(o, "failure-details", fd);
+	return o;
+}
+
+/* do_report_show - the stored results of one domain and day. */
+static json_t *
+do_report_show(const char *arg, const char *dayarg)
+{
+	struct tlsrpt_report *r = NULL;
+	char	domain[256], dn[16];
+	int64_t	day;
+	size_t	n = 0, i, j;
+	json_t *o, *arr, *rep, *a;
+
+	if (domain_arg(arg, domain, sizeof(domain)) != 0)
+		return reply_error("bad domain \"%s\"", arg);
+	if (dayarg != NULL) {
+		if (day_parse(dayarg, &day) != 0)
+			return reply_error("bad day \"%s\" (YYYY-MM-DD)",
+			    dayarg);
+	} else
+		day = tlsrpt_store_day((int64_t)time(NULL)) - 86400;
+	if (tlsrpt_store_reports_raw(day, domain, &r, &n) != 0)
+		return reply_error("cannot read the TLS-RPT store%s", "");
+	o = reply_ok();
+	day_name(day, dn, sizeof(dn));
+	json_object_set_new(o, "domain", json_string(domain));
+	json_object_set_new(o, "day", json_string(dn));
+	json_object_set_new(o, "day_start", json_integer((json_int_t)day));
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		rep = json_object();
+		json_object_set_new(rep, "policy-domain",
+		    json_string(r[i].policy_domain));
+		json_object_set_new(rep, "record", json_string(r[i].record));
+		a = json_array();
+		for (j = 0; j < r[i].nrua; j++)
+			json_array_append_new(a, json_string(r[i].rua[j]));
+		json_object_set_new(rep, "rua", a);
+		a = json_array();
+		for (j = 0; j < r[i].npolicies; j++)
+			json_array_append_new(a, policy_json(&r[i].policies[j]));
+		json_object_set_new(rep, "policies", a);
+		json_array_append_new(arr, rep);
+	}
+	json_object_set_new(o, "reports", arr);
+	tlsrpt_store_reports_free(r, n);
+	return o;
+}
+
+/* day_domains - the domains of one day with their totals. */
+static json_t *
+day_domains(int64_t day)
+{
+	struct tlsrpt_report *r = NULL;
+	json_t *doms = json_array(), *d;
+	uint64_t succ, fail;
+	size_t	n = 0, j, k;
+
+	if (tlsrpt_store_reports_raw(day, NULL, &r, &n) != 0)
+		return doms;
+	for (j = 0; j < n; j++) {
+		succ = fail = 0;
+		for (k = 0; k < r[j].npolicies; k++) {
+			succ += r[j].policies[k].success;
+			fail += r[j].policies[k].failure;
+		}
+		d = json_object();
+		json_object_set_new(d, "domain",
+		    json_string(r[j].policy_domain));
+		json_object_set_new(d, "record", json_string(r[j].record));
+		json_object_set_new(d, "success",
+		    json_integer((json_int_t)succ));
+		json_object_set_new(d, "failure",
+		    json_integer((json_int_t)fail));
+		json_array_append_new(doms, d);
+	}
+	tlsrpt_store_reports_free(r, n);
+	return doms;
+}
+
+/* do_report_list - days and domains with stored results, and counters. */
+static json_t *
+do_report_list(void)
+{
+	struct tlsrpt_collect_stats cs;
+	struct tlsrpt_store_stats ss;
+	int64_t	*days = NULL;
+	size_t	ndays = 0, i;
+	char	dn[16];
+	json_t *o, *arr, *e;
+
+	if (tlsrpt_store_days(&days, &ndays) != 0)
+		return reply_error("cannot read the TLS-RPT store%s", "");
+	o = reply_ok();
+	arr = json_array();
+	for (i = 0; i < ndays; i++) {
+		e = json_object();
+		day_name(days[i], dn, sizeof(dn));
+		json_object_set_new(e, "day", json_string(dn));
+		json_object_set_new(e, "day_start",
+		    json_integer((json_int_t)days[i]));
+		json_object_set_new(e, "domains", day_domains(days[i]));
+		json_array_append_new(arr, e);
+	}
+	free(days);
+	json_object_set_new(o, "days", arr);
+	tlsrpt_collect_get_stats(&cs);
+	tlsrpt_store_get_stats(&ss);
+#define NUM(o, k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+	e = json_object();
+	NUM(e, "received", cs.received);
+	NUM(e, "accepted", cs.accepted);
+	NUM(e, "dropped", cs.dropped);
+	NUM(e, "warnings", cs.warnings);
+	NUM(e, "events", cs.events);
+	json_object_set_new(o, "collector", e);
+	e = json_object();
+	NUM(e, "events", ss.events);
+	NUM(e, "capped", ss.capped);
+	NUM(e, "flushes", ss.flushes);
+#undef NUM
+	json_object_set_new(o, "store", e);
+	return o;
+}
+
 /* control_request - dispatch one request line. */
 static json_t *
 control_request(char *line)
@@ -518,6 +727,16 @@ control_request(char *line)
 
 		NEED(2);
 		return do_release(argv[1]);
+	}
+	if (strcmp(argv[0], "report") == 0) {
+		const char *usage = "report list | report show DOMAIN [YYYY-MM-DD]";
+
+		if (argc == 2 && strcmp(argv[1], "list") == 0)
+			return do_report_list();
+		if ((argc == 3 || argc == 4) && strcmp(argv[1], "show") == 0)
+			return do_report_show(argv[2], argc == 4 ? argv[3] :
+			    NULL);
+		return reply_error("usage: %s", usage);
 	}
 #undef NEED
 	return reply_error("unknown command \"%s\"", argv[0]);

@@ -38,6 +38,7 @@
 #include "resolver.h"
 #include "sts_policy.h"
 #include "sts_record.h"
+#include "tlsrpt_store.h"
 
 #define DNS_FAIL_TTL	60	/* SERVFAIL/timeout believed at most this */
 
@@ -201,6 +202,32 @@ store_negative(const char *domain, const struct record *old, time_t until,
 	cache_put(domain, &neg);
 }
 
+/*
+ * report_fetch_failure - count a failed fetch for TLS-RPT (E9, E10): why
+ * starts with the RFC 8460 result type, then ": " and the detail.
+ */
+static void
+report_fetch_failure(const char *domain, const struct sts_policy *cached,
+    const char *why)
+{
+	char	type[32];
+	const char *colon = strchr(why, ':');
+	size_t	n = colon != NULL ? (size_t)(colon - why) : 0;
+
+	if (n == 0 || n >= sizeof(type))
+		return;
+	memcpy(type, why, n);
+	type[n] = '\0';
+	if (strcmp(type, "sts-policy-fetch-error") != 0 &&
+	    strcmp(type, "sts-policy-invalid") != 0 &&
+	    strcmp(type, "sts-webpki-invalid") != 0)
+		return;
+	while (*++colon == ' ')
+		;
+	tlsrpt_store_add_sts(domain, cached, 1, type, NULL, NULL, NULL,
+	    colon);
+}
+
 /* discover_run - see the top of the file. */
 void
 discover_run(const char *domain, int force, struct discover_result *res)
@@ -271,6 +298,11 @@ discover_run(const char *domain, int force, struct discover_result *res)
 
 	if (fetch_and_parse(domain, &pol, &text, &textlen, why,
 	    sizeof(why)) != 0) {
+		/* E9: a valid TXT record, or a valid cached policy not none */
+		if (rc == 0 || (valid && old.policy.mode != STS_MODE_NONE))
+			report_fetch_failure(domain, valid &&
+			    old.policy.mode != STS_MODE_NONE ? &old.policy :
+			    NULL, why);
 		if (valid) {
 			upd = old;
 			upd.fail_at = now;

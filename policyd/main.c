@@ -55,6 +55,8 @@
 #include "resolver.h"
 #include "route.h"
 #include "socketmap.h"
+#include "tlsrpt_collect.h"
+#include "tlsrpt_store.h"
 #include "worker.h"
 
 struct policyd_stats policyd_stats;
@@ -262,6 +264,13 @@ open_sockets(const struct config *cfg, int *fds, size_t *nfds, int *ctlfd)
 		listen_close_all();
 		fatalx("control_socket: %s", err);
 	}
+	if (cfg->tlsrpt_collector_socket != NULL &&
+	    *cfg->tlsrpt_collector_socket != '\0' &&
+	    tlsrpt_collect_open(cfg->tlsrpt_collector_socket, cfg->socket_mode,
+	    cfg->socket_group, err, sizeof(err)) != 0) {
+		listen_close_all();
+		fatalx("tlsrpt_collector_socket: %s", err);
+	}
 }
 
 int
@@ -363,7 +372,8 @@ main(int argc, char *argv[])
 	}
 	policyd_started = time(NULL);
 	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0 ||
-	    route_start(ROUTE_THREADS) != 0 || hold_start() != 0) {
+	    route_start(ROUTE_THREADS) != 0 || hold_start() != 0 ||
+	    tlsrpt_store_start() != 0 || tlsrpt_collect_start() != 0) {
 		listen_close_all();
 		fatalx("cannot start threads");
 	}
@@ -393,6 +403,8 @@ main(int argc, char *argv[])
 	route_stop();
 	worker_stop();
 	refresh_stop();
+	tlsrpt_collect_stop();
+	tlsrpt_store_stop();
 	cache_close();
 	cfg = policyd_config_get();
 	if (cfg->pid_file != NULL && *cfg->pid_file != '\0')

@@ -51,6 +51,7 @@
 #include "resolver.h"
 #include "route.h"
 #include "tlsrpt_record.h"
+#include "tlsrpt_store.h"
 #include "worker.h"
 
 #define ROUTE_FORMAT	1	/* version of the stored JSON value */
@@ -493,11 +494,23 @@ probe_walk(const struct config *cfg, const char *domain,
 			add_result(rr, host, "validation-failure", implicit ?
 			    "not in the policy (implicit MX, RFC 5321 "
 			    "section 5.1)" : "not in the policy (E2)");
+			if (pol->mode != STS_MODE_NONE)
+				tlsrpt_store_add_sts(domain, pol, 1,
+				    "validation-failure", host, NULL, NULL,
+				    "mx-not-in-policy");
 			continue;
 		}
 		memset(&rep, 0, sizeof(rep));
 		probe_mx(cfg, host, &rep);
 		atomic_fetch_add(&nprobes, 1);
+		/* E9: a session result; unreachable is not one */
+		if (rep.result != PROBE_UNREACHABLE &&
+		    pol->mode != STS_MODE_NONE)
+			tlsrpt_store_add_sts(domain, pol, rep.result !=
+			    PROBE_OK, probe_result_name(rep.result), host,
+			    rep.addr[0] ? rep.addr : NULL, rep.helo[0] ?
+			    rep.helo : NULL, rep.result != PROBE_OK &&
+			    rep.why[0] ? rep.why : NULL);
 		if ((x = add_result(rr, host, probe_result_name(rep.result),
 		    rep.why[0] ? rep.why : probe_result_name(rep.result)))
 		    != NULL) {

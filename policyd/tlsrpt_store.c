@@ -1,2 +1,966 @@
-/* tlsrpt_store.c - placeholder until the TLS-RPT module lands */
-typedef int mtasts_placeholder_tlsrpt_store;
+/*
+ * NAME
+ *	tlsrpt_store - count TLS-RPT session results per day and policy
+ * SYNOPSIS
+ *	#include "tlsrpt_store.h"
+ * DESCRIPTION
+ *	An aggregate is one (UTC day, policy domain, TLS-RPT record,
+ *	policy) with its success and failure totals and its distinct
+ *	failure details, each counted. tlsrpt_store_add() merges an event
+ *	into an in-memory batch (a jansson object keyed by the aggregate);
+ *	the flush thread merges the batch into the "tlsrpt" LMDB database
+ *	in one write transaction every TLSRPT_FLUSH_SECS and at stop.
+ *
+ *	LMDB key: 8-byte big-endian day start, the domain, a NUL, and 16
+ *	hex digits of an FNV-1a hash of record, type, policy strings and mx
+ *	patterns. Value: the aggregate as compact JSON.
+ *
+ *	A policy keeps at most TLSRPT_DETAILS_MAX distinct details; the
+ *	sessions of any further detail are added to the last one (and to
+ *	"capped"), so a flood of distinct peers cannot grow the store.
+ * BUGS
+ *	Report mail we submit ourselves cannot be told apart here; only
+ *	Postfix's own datagrams for mail to the rua domains would show it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cache.h"
+#include "log.h"
+#include "mx_match.h"
+#include "resolver.h"
+#include "sts_policy.h"
+#include "tlsrpt_record.h"
+#include "tlsrpt_store.h"
+
+#define TS_PENDING_MAX	20000	/* aggregates in memory before a forced flush */
+#define TS_KEY_MAX	(8 + 256 + 1 + 16)
+
+static pthread_mutex_t ts_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t ts_flush_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ts_cond = PTHREAD_COND_INITIALIZER;
+static json_t *ts_pending;		/* "hexday|domain|hash" -> aggregate */
+static pthread_t ts_thread;
+static int ts_running, ts_stop;
+static struct tlsrpt_store_stats ts_stats;	/* under ts_lock */
+static atomic_ullong ts_capped;		/* from the add and the flush paths */
+
+static const char *ts_detail_keys[] = {
+	"result-type", "sending-mta-ip", "receiving-mx-hostname",
+	"receiving-mx-helo", "receiving-ip", "additional-information",
+	"failure-reason-code"
+};
+#define TS_NDETAIL_KEYS (sizeof(ts_detail_keys) / sizeof(ts_detail_keys[0]))
+
+/* tlsrpt_store_day - the day start of t. */
+int64_t
+tlsrpt_store_day(int64_t t)
+{
+	int64_t	d = t - (t % 86400);
+
+	if (t % 86400 < 0)
+		d -= 86400;
+	return d;
+}
+
+/* ts_type_name - the RFC 8460 policy-type string. */
+static const char *
+ts_type_name(enum tlsrpt_policy_type t)
+{
+	switch (t) {
+	case TLSRPT_POLICY_STS:
+		return "sts";
+	case TLSRPT_POLICY_TLSA:
+		return "tlsa";
+	default:
+		return "no-policy-found";
+	}
+}
+
+/* ts_type_of - back from the name. */
+static enum tlsrpt_policy_type
+ts_type_of(const char *s)
+{
+	if (s != NULL && strcmp(s, "sts") == 0)
+		return TLSRPT_POLICY_STS;
+	if (s != NULL && strcmp(s, "tlsa") == 0)
+		return TLSRPT_POLICY_TLSA;
+	return TLSRPT_POLICY_NONE;
+}
+
+/* ts_fnv - FNV-1a over len bytes, continuing from h. */
+static uint64_t
+ts_fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* ts_fnv_str - hash a string and a separator byte. */
+static uint64_t
+ts_fnv_str(uint64_t h, const char *s)
+{
+	if (s != NULL)
+		h = ts_fnv(h, s, strlen(s));
+	return ts_fnv(h, "\001", 1);
+}
+
+/* asprintf_like - a malloc'd formatted string in *out; 0 or -1. */
+static int
+asprintf_like(char **out, const char *fmt, ...)
+{
+	va_list	ap;
+	int	len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	*out = NULL;
+	if (len < 0 || (*out = malloc((size_t)len + 1)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(*out, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* ts_set_str - set key to s when s is non-empty. */
+static void
+ts_set_str(json_t *o, const char *key, const char *s)
+{
+	if (s != NULL && *s != '\0')
+		json_object_set_new(o, key, json_string(s));
+}
+
+/* ts_num - an integer member, 0 when absent. */
+static uint64_t
+ts_num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ?
+	    (uint64_t)json_integer_value(v) : 0;
+}
+
+/* ts_add_num - add n to an integer member. */
+static void
+ts_add_num(json_t *o, const char *key, uint64_t n)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)(ts_num(o, key) +
+	    n)));
+}
+
+/* ts_same_detail - do two details name the same failure? */
+static int
+ts_same_detail(json_t *a, json_t *b)
+{
+	const char *x, *y;
+	size_t	i;
+
+	for (i = 0; i < TS_NDETAIL_KEYS; i++) {
+		x = json_string_value(json_object_get(a, ts_detail_keys[i]));
+		y = json_string_value(json_object_get(b, ts_detail_keys[i]));
+		if ((x == NULL) != (y == NULL))
+			return 0;
+		if (x != NULL && strcmp(x, y) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* ts_add_detail - count n sessions of detail d in aggregate agg (capped). */
+static void
+ts_add_detail(json_t *agg, json_t *d, uint64_t n)
+{
+	json_t *arr = json_object_get(agg, "details"), *e, *c;
+	size_t	i, sz;
+
+	if (!json_is_array(arr)) {
+		arr = json_array();
+		json_object_set_new(agg, "details", arr);
+	}
+	sz = json_array_size(arr);
+	for (i = 0; i < sz; i++) {
+		e = json_array_get(arr, i);
+		if (ts_same_detail(e, d)) {
+			ts_add_num(e, "count", n);
+			return;
+		}
+	}
+	if (sz >= TLSRPT_DETAILS_MAX) {
+		ts_add_num(json_array_get(arr, sz - 1), "count", n);
+		ts_add_num(agg, "capped", n);
+		atomic_fetch_add(&ts_capped, (unsigned long long)n);
+		return;
+	}
+	if ((c = json_deep_copy(d)) == NULL)
+		return;
+	json_object_set_new(c, "count", json_integer((json_int_t)n));
+	json_array_append_new(arr, c);
+}
+
+/* ts_merge - add the counts of src to dst (same identity). */
+static void
+ts_merge(json_t *dst, json_t *src)
+{
+	json_t *arr = json_object_get(src, "details"), *d;
+	size_t	i;
+
+	ts_add_num(dst, "success", ts_num(src, "success"));
+	ts_add_num(dst, "failure", ts_num(src, "failure"));
+	ts_add_num(dst, "capped", ts_num(src, "capped"));
+	json_array_foreach(arr, i, d)
+		ts_add_detail(dst, d, ts_num(d, "count"));
+}
+
+/* ts_strarray - a JSON array of n strings. */
+static json_t *
+ts_strarray(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] != NULL)
+			json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* tlsrpt_store_init - set up the batch. */
+int
+tlsrpt_store_init(void)
+{
+	pthread_mutex_lock(&ts_lock);
+	if (ts_pending == NULL)
+		ts_pending = json_object();
+	pthread_mutex_unlock(&ts_lock);
+	return ts_pending != NULL ? 0 : -1;
+}
+
+/* tlsrpt_store_add - count one event into the batch. */
+int
+tlsrpt_store_add(const struct tlsrpt_event *ev)
+{
+	char	dom[256], key[16 + 1 + 256 + 1 + 16 + 1];
+	const char *rec = ev->record != NULL ? ev->record : "";
+	json_t *agg = NULL, *d = NULL, *old;
+	uint64_t h = 1469598103934665603ULL;
+	int64_t	day;
+	size_t	i, len, npend;
+	int	ret = -1;
+
+	if (ev->policy_domain == NULL || *ev->policy_domain == '\0' ||
+	    (len = strlen(ev->policy_domain)) >= sizeof(dom)) {
+		log_warnx("tlsrpt: event without a usable policy domain");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)ev->policy_domain[i];
+
+		dom[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (len > 1 && dom[len - 1] == '.')
+		len--;
+	dom[len] = '\0';
+	if (!dns_name_is_ldh(dom, len)) {
+		log_warnx("tlsrpt: event for a policy domain that is not a "
+		    "host name; not counted");
+		return -1;
+	}
+	if (ev->failed == 1 && (ev->result_type == NULL ||
+	    *ev->result_type == '\0'))
+		log_debug("tlsrpt: failure for %s without a result type", dom);
+	if (ev->failed == 2 && (ev->result_type == NULL ||
+	    *ev->result_type == '\0'))
+		return -1;
+	day = tlsrpt_store_day(ev->when != 0 ? ev->when : (int64_t)time(NULL));
+
+	h = ts_fnv_str(h, rec);
+	h = ts_fnv_str(h, ts_type_name(ev->type));
+	for (i = 0; i < ev->nstrings; i++)
+		h = ts_fnv_str(h, ev->strings[i]);
+	h = ts_fnv(h, "\002", 1);
+	for (i = 0; i < ev->nmx; i++)
+		h = ts_fnv_str(h, ev->mx_host[i]);
+	snprintf(key, sizeof(key), "%016llx|%s|%016llx",
+	    (unsigned long long)day, dom, (unsigned long long)h);
+
+	if ((agg = json_object()) == NULL)
+		return -1;
+	json_object_set_new(agg, "day", json_integer((json_int_t)day));
+	json_object_set_new(agg, "domain", json_string(dom));
+	json_object_set_new(agg, "record", json_string(rec));
+	json_object_set_new(agg, "type", json_string(ts_type_name(ev->type)));
+	json_object_set_new(agg, "strings", ts_strarray(ev->strings,
+	    ev->nstrings));
+	json_object_set_new(agg, "mx", ts_strarray(ev->mx_host, ev->nmx));
+	json_object_set_new(agg, "success", json_integer(ev->failed ? 0 : 1));
+	json_object_set_new(agg, "failure", json_integer(ev->failed == 1 ?
+	    1 : 0));
+	json_object_set_new(agg, "details", json_array());
+	if (ev->failed && ev->result_type != NULL && *ev->result_type != '\0') {
+		d = json_object();
+		ts_set_str(d, "result-type", ev->result_type);
+		ts_set_str(d, "sending-mta-ip", ev->sending_mta_ip);
+		ts_set_str(d, "receiving-mx-hostname",
+		    ev->receiving_mx_hostname);
+		ts_set_str(d, "receiving-mx-helo", ev->receiving_mx_helo);
+		ts_set_str(d, "receiving-ip", ev->receiving_ip);
+		ts_set_str(d, "additional-information",
+		    ev->additional_information);
+		ts_set_str(d, "failure-reason-code", ev->failure_reason_code);
+	}
+
+	pthread_mutex_lock(&ts_lock);
+	if (ts_pending == NULL && (ts_pending = json_object()) == NULL) {
+		pthread_mutex_unlock(&ts_lock);
+		goto out;
+	}
+	if ((old = json_object_get(ts_pending, key)) == NULL) {
+		json_object_set(ts_pending, key, agg);
+		old = agg;
+	} else
+		ts_merge(old, agg);
+	if (d != NULL)
+		ts_add_detail(old, d, 1);
+	ts_stats.events++;
+	npend = json_object_size(ts_pending);
+	pthread_mutex_unlock(&ts_lock);
+	if (npend >= TS_PENDING_MAX)
+		tlsrpt_store_flush();
+	ret = 0;
+out:
+	json_decref(agg);
+	if (d != NULL)
+		json_decref(d);
+	return ret;
+}
+
+/* tlsrpt_store_add_sts - one of policyd's own STS sessions. */
+int
+tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
+    int failed, const char *result_type, const char *mx,
+    const char *receiving_ip, const char *helo, const char *reason)
+{
+	struct tlsrpt_event ev;
+	char  **strs = NULL;
+	size_t	i, n = 0;
+	int	ret = -1;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TLSRPT_POLICY_STS;
+	ev.policy_domain = domain;
+	if (pol != NULL) {
+		if ((strs = calloc(pol->nmx + 3, sizeof(*strs))) == NULL)
+			return -1;
+		if (asprintf_like(&strs[n++], "version: STSv1") != 0 ||
+		    asprintf_like(&strs[n++], "mode: %s",
+		    sts_mode_name(pol->mode)) != 0)
+			goto out;
+		for (i = 0; i < pol->nmx; i++)
+			if (asprintf_like(&strs[n++], "mx: %s", pol->mx[i]) != 0)
+				goto out;
+		if (asprintf_like(&strs[n++], "max_age: %lu",
+		    (unsigned long)pol->max_age) != 0)
+			goto out;
+		ev.nstrings = n;
+		ev.strings = (const char *const *)strs;
+		ev.nmx = pol->nmx;
+		ev.mx_host = (const char *const *)pol->mx;
+	}
+	ev.failed = failed ? 1 : 0;
+	ev.result_type = result_type;
+	ev.receiving_mx_hostname = mx;
+	ev.receiving_ip = receiving_ip;
+	ev.receiving_mx_helo = helo;
+	ev.failure_reason_code = reason;
+	ret = tlsrpt_store_add(&ev);
+out:
+	for (i = 0; i < n; i++)
+		free(strs[i]);
+	free(strs);
+	return ret;
+}
+
+/* ts_lmdb_key - the binary key of an aggregate. */
+static size_t
+ts_lmdb_key(unsigned char *buf, int64_t day, const char *domain,
+    const char *hashhex)
+{
+	uint64_t u = (uint64_t)day;
+	size_t	dl = strlen(domain), i;
+
+	for (i = 0; i < 8; i++)
+		buf[i] = (unsigned char)(u >> (56 - 8 * i));
+	memcpy(buf + 8, domain, dl);
+	buf[8 + dl] = '\0';
+	memcpy(buf + 8 + dl + 1, hashhex, 16);
+	return 8 + dl + 1 + 16;
+}
+
+struct ts_batch {
+	json_t **aggs;
+};
+
+/* ts_merge_cb - the new stored value of one aggregate. */
+static int
+ts_merge_cb(size_t i, const char *old, size_t oldlen, char **nv,
+    size_t *nlen, void *arg)
+{
+	struct ts_batch *b = arg;
+	json_t *agg = b->aggs[i], *o = NULL;
+	json_error_t err;
+
+	if (old != NULL && (o = json_loadb(old, oldlen, 0, &err)) != NULL &&
+	    json_is_object(o)) {
+		ts_merge(o, agg);
+		*nv = json_dumps(o, JSON_COMPACT);
+	} else
+		*nv = json_dumps(agg, JSON_COMPACT);
+	if (o != NULL)
+		json_decref(o);
+	if (*nv == NULL)
+		return -1;
+	*nlen = strlen(*nv);
+	return 0;
+}
+
+/* tlsrpt_store_flush - write the batch. */
+int
+tlsrpt_store_flush(void)
+{
+	json_t *batch, *agg;
+	const char *k;
+	struct ts_batch b = { NULL };
+	unsigned char *keybufs = NULL;
+	const void **keys = NULL;
+	size_t	*klens = NULL, n, i = 0;
+	int	ret = -1;
+
+	pthread_mutex_lock(&ts_flush_lock);
+	pthread_mutex_lock(&ts_lock);
+	batch = ts_pending;
+	ts_pending = json_object();
+	pthread_mutex_unlock(&ts_lock);
+	if (batch == NULL || (n = json_object_size(batch)) == 0) {
+		ret = 0;
+		goto out;
+	}
+	if ((b.aggs = calloc(n, sizeof(*b.aggs))) == NULL ||
+	    (keys = calloc(n, sizeof(*keys))) == NULL ||
+	    (klens = calloc(n, sizeof(*klens))) == NULL ||
+	    (keybufs = malloc(n * TS_KEY_MAX)) == NULL)
+		goto out;
+	json_object_foreach(batch, k, agg) {
+		const char *bar = strrchr(k, '|');
+
+		if (bar == NULL || strlen(bar + 1) != 16)
+			continue;
+		b.aggs[i] = agg;
+		klens[i] = ts_lmdb_key(keybufs + i * TS_KEY_MAX,
+		    (int64_t)json_integer_value(json_object_get(agg, "day")),
+		    json_string_value(json_object_get(agg, "domain")), bar + 1);
+		keys[i] = keybufs + i * TS_KEY_MAX;
+		i++;
+	}
+	if (cache_tlsrpt_merge(i, keys, klens, ts_merge_cb, &b) != 0)
+		goto out;
+	pthread_mutex_lock(&ts_lock);
+	ts_stats.flushes++;
+	pthread_mutex_unlock(&ts_lock);
+	ret = 0;
+out:
+	if (ret != 0 && batch != NULL)
+		log_warnx("tlsrpt: could not write %zu aggregate(s); their "
+		    "counts are lost", json_object_size(batch));
+	free(b.aggs);
+	free(keys);
+	free(klens);
+	free(keybufs);
+	if (batch != NULL)
+		json_decref(batch);
+	pthread_mutex_unlock(&ts_flush_lock);
+	return ret;
+}
+
+/* ts_main - the flush thread. */
+static void *
+ts_main(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	pthread_mutex_lock(&ts_lock);
+	while (!ts_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += TLSRPT_FLUSH_SECS;
+		pthread_cond_timedwait(&ts_cond, &ts_lock, &ts);
+		if (ts_stop)
+			break;
+		pthread_mutex_unlock(&ts_lock);
+		tlsrpt_store_flush();
+		pthread_mutex_lock(&ts_lock);
+	}
+	pthread_mutex_unlock(&ts_lock);
+	return NULL;
+}
+
+/* tlsrpt_store_start - start the flush thread. */
+int
+tlsrpt_store_start(void)
+{
+	if (tlsrpt_store_init() != 0)
+		return -1;
+	if (ts_running)
+		return 0;
+	ts_stop = 0;
+	if (pthread_create(&ts_thread, NULL, ts_main, NULL) != 0)
+		return -1;
+	ts_running = 1;
+	return 0;
+}
+
+/* tlsrpt_store_stop - stop the thread, flush the rest. */
+void
+tlsrpt_store_stop(void)
+{
+	if (ts_running) {
+		pthread_mutex_lock(&ts_lock);
+		ts_stop = 1;
+		pthread_cond_signal(&ts_cond);
+		pthread_mutex_unlock(&ts_lock);
+		pthread_join(ts_thread, NULL);
+		ts_running = 0;
+	}
+	tlsrpt_store_flush();
+}
+
+/* tlsrpt_store_get_stats - copy the counters. */
+void
+tlsrpt_store_get_stats(struct tlsrpt_store_stats *st)
+{
+	pthread_mutex_lock(&ts_lock);
+	*st = ts_stats;
+	pthread_mutex_unlock(&ts_lock);
+	st->capped = (uint64_t)atomic_load(&ts_capped);
+}
+
+struct ts_days {
+	int64_t *v;
+	size_t	n, cap;
+};
+
+/* ts_day_cb - collect distinct days (keys come in order). */
+static int
+ts_day_cb(const void *key, size_t klen, const char *val, size_t len,
+    void *arg)
+{
+	struct ts_days *d = arg;
+	const unsigned char *k = key;
+	uint64_t u = 0;
+	int64_t	*nv;
+	size_t	i;
+
+	(void)val;
+	(void)len;
+	if (klen < 8)
+		return 0;
+	for (i = 0; i < 8; i++)
+		u = (u << 8) | k[i];
+	if (d->n > 0 && d->v[d->n - 1] == (int64_t)u)
+		return 0;
+	if (d->n == d->cap) {
+		if ((nv = realloc(d->v, (d->cap * 2 + 8) * sizeof(*nv))) ==
+		    NULL)
+			return 1;
+		d->v = nv;
+		d->cap = d->cap * 2 + 8;
+	}
+	d->v[d->n++] = (int64_t)u;
+	return 0;
+}
+
+/* tlsrpt_store_days - the days with data. */
+int
+tlsrpt_store_days(int64_t **out, size_t *n)
+{
+	struct ts_days d = { NULL, 0, 0 };
+
+	tlsrpt_store_flush();
+	if (cache_tlsrpt_walk(NULL, 0, ts_day_cb, &d) < 0) {
+		free(d.v);
+		return -1;
+	}
+	*out = d.v;
+	*n = d.n;
+	return 0;
+}
+
+/* ts_prefix - day (and domain) key prefix. */
+static size_t
+ts_prefix(unsigned char *buf, int64_t day, const char *domain)
+{
+	uint64_t u = (uint64_t)day;
+	size_t	i, dl;
+
+	for (i = 0; i < 8; i++)
+		buf[i] = (unsigned char)(u >> (56 - 8 * i));
+	if (domain == NULL)
+		return 8;
+	dl = strlen(domain);
+	if (dl > 255)
+		dl = 255;
+	for (i = 0; i < dl; i++) {
+		unsigned char c = (unsigned char)domain[i];
+
+		buf[8 + i] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+	}
+	buf[8 + dl] = '\0';
+	return 8 + dl + 1;
+}
+
+/* tlsrpt_store_forget - drop a day's data. */
+long
+tlsrpt_store_forget(int64_t day_start, const char *domain)
+{
+	unsigned char p[8 + 256 + 1];
+
+	tlsrpt_store_flush();
+	return cache_tlsrpt_del_prefix(p, ts_prefix(p, day_start, domain));
+}
+
+struct ts_collect {
+	json_t *aggs;		/* array of stored aggregates */
+};
+
+/* ts_collect_cb - keep each aggregate of the walk. */
+static int
+ts_collect_cb(const void *key, size_t klen, const char *val, size_t len,
+    void *arg)
+{
+	struct ts_collect *c = arg;
+	json_error_t err;
+	json_t *o;
+
+	(void)key;
+	(void)klen;
+	if ((o = json_loadb(val, len, 0, &err)) == NULL || !json_is_object(o)) {
+		if (o != NULL)
+			json_decref(o);
+		return 0;
+	}
+	json_array_append_new(c->aggs, o);
+	return 0;
+}
+
+/* ts_strdup_list - copy a JSON array of strings. */
+static char **
+ts_strdup_list(json_t *a, size_t *n)
+{
+	char  **v;
+	json_t *e;
+	size_t	i, sz = json_array_size(a);
+
+	*n = 0;
+	if (sz == 0)
+		return NULL;
+	if ((v = calloc(sz, sizeof(*v))) == NULL)
+		return NULL;
+	json_array_foreach(a, i, e)
+		if (json_is_string(e) &&
+		    (v[*n] = strdup(json_string_value(e))) != NULL)
+			(*n)++;
+	return v;
+}
+
+/* ts_dupstr - strdup of an optional member. */
+static char *
+ts_dupstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* ts_policy_free - one policy's contents. */
+static void
+ts_policy_free(struct tlsrpt_policy *p)
+{
+	size_t	i;
+
+	free(p->policy_domain);
+	for (i = 0; i < p->nstrings; i++)
+		free(p->strings[i]);
+	free(p->strings);
+	for (i = 0; i < p->nmx; i++)
+		free(p->mx_host[i]);
+	free(p->mx_host);
+	for (i = 0; i < p->nfailures; i++) {
+		struct tlsrpt_failure *f = &p->failures[i];
+
+		free(f->result_type);
+		free(f->sending_mta_ip);
+		free(f->receiving_mx_hostname);
+		free(f->receiving_mx_helo);
+		free(f->receiving_ip);
+		free(f->additional_information);
+		free(f->failure_reason_code);
+	}
+	free(p->failures);
+}
+
+/* tlsrpt_store_reports_free - free n reports and the array. */
+void
+tlsrpt_store_reports_free(struct tlsrpt_report *r, size_t n)
+{
+	size_t	i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(r[i].policy_domain);
+		free(r[i].record);
+		for (j = 0; j < r[i].nrua; j++)
+			free(r[i].rua[j]);
+		free(r[i].rua);
+		for (j = 0; j < r[i].npolicies; j++)
+			ts_policy_free(&r[i].policies[j]);
+		free(r[i].policies);
+	}
+	free(r);
+}
+
+/* ts_fill_policy - one stored aggregate as a report policy. */
+static int
+ts_fill_policy(json_t *agg, struct tlsrpt_policy *p)
+{
+	json_t *arr = json_object_get(agg, "details"), *d;
+	size_t	i, sz = json_array_size(arr);
+
+	memset(p, 0, sizeof(*p));
+	p->type = ts_type_of(json_string_value(json_object_get(agg, "type")));
+	p->policy_domain = ts_dupstr(agg, "domain");
+	p->strings = ts_strdup_list(json_object_get(agg, "strings"),
+	    &p->nstrings);
+	p->mx_host = ts_strdup_list(json_object_get(agg, "mx"), &p->nmx);
+	p->success = ts_num(agg, "success");
+	p->failure = ts_num(agg, "failure");
+	if (p->policy_domain == NULL)
+		return -1;
+	if (sz > 0 && (p->failures = calloc(sz, sizeof(*p->failures))) ==
+	    NULL)
+		return -1;
+	json_array_foreach(arr, i, d) {
+		struct tlsrpt_failure *f = &p->failures[p->nfailures];
+
+		if ((f->result_type = ts_dupstr(d, "result-type")) == NULL)
+			continue;
+		f->sending_mta_ip = ts_dupstr(d, "sending-mta-ip");
+		f->receiving_mx_hostname = ts_dupstr(d,
+		    "receiving-mx-hostname");
+		f->receiving_mx_helo = ts_dupstr(d, "receiving-mx-helo");
+		f->receiving_ip = ts_dupstr(d, "receiving-ip");
+		f->additional_information = ts_dupstr(d,
+		    "additional-information");
+		f->failure_reason_code = ts_dupstr(d, "failure-reason-code");
+		f->count = ts_num(d, "count");
+		p->nfailures++;
+	}
+	return 0;
+}
+
+/* ts_lookup_record - the current _smtp._tls record of domain, or NULL. */
+static char *
+ts_lookup_record(const char *domain)
+{
+	struct dns_txt t;
+	struct txt_rr *rrs = NULL;
+	struct tlsrpt_record rec;
+	char	name[300], *out = NULL;
+	const char *why;
+	size_t	i, cand = 0;
+
+	snprintf(name, sizeof(name), "_smtp._tls.%s", domain);
+	memset(&t, 0, sizeof(t));
+	resolver_txt(name, &t);
+	if (t.status != DNS_OK || t.n == 0)
+		goto out;
+	if ((rrs = calloc(t.n, sizeof(*rrs))) == NULL)
+		goto out;
+	for (i = 0; i < t.n; i++) {
+		rrs[i].data = t.rr[i];
+		rrs[i].len = t.len[i];
+	}
+	memset(&rec, 0, sizeof(rec));
+	if (tlsrpt_record_select(rrs, t.n, &rec, &why) != TLSRPT_SELECT_OK) {
+		log_info("tlsrpt: %s: no usable record: %s", name, why);
+		goto out;
+	}
+	tlsrpt_record_free(&rec);
+	for (i = 0; i < t.n; i++)
+		if (tlsrpt_record_is_candidate(t.rr[i], t.len[i])) {
+			cand = i;
+			break;
+		}
+	if (memchr(t.rr[cand], '\0', t.len[cand]) == NULL)
+		out = strdup(t.rr[cand]);
+out:
+	free(rrs);
+	dns_txt_free(&t);
+	return out;
+}
+
+/* ts_rua - fill r->rua from r->record; 0 usable, -1 not. */
+static int
+ts_rua(struct tlsrpt_report *r)
+{
+	struct tlsrpt_record rec;
+	const char *why;
+	size_t	len = strlen(r->record);
+
+	memset(&rec, 0, sizeof(rec));
+	if (len == 0 || !tlsrpt_record_is_candidate(r->record, len) ||
+	    tlsrpt_record_parse(r->record, len, &rec, &why) != 0)
+		return -1;
+	if (rec.nrua == 0) {
+		tlsrpt_record_free(&rec);
+		return -1;
+	}
+	r->rua = rec.rua;
+	r->nrua = rec.nrua;
+	rec.rua = NULL;
+	rec.nrua = 0;
+	tlsrpt_record_free(&rec);
+	return 0;
+}
+
+/* ts_reports - build the day's reports; resolve: look up missing records, skip unusable. */
+static int
+ts_reports(int64_t day_start, const char *domain, int resolve,
+    struct tlsrpt_report **out, size_t *nout)
+{
+	unsigned char p[8 + 256 + 1];
+	struct ts_collect c;
+	struct tlsrpt_report *r = NULL, *nr;
+	json_t *agg;
+	char	*rec, *lastdom = NULL, *looked = NULL;
+	size_t	i, j, k, n = 0, cap = 0;
+	int	ret = -1;
+
+	*out = NULL;
+	*nout = 0;
+	tlsrpt_store_flush();
+	if ((c.aggs = json_array()) == NULL)
+		return -1;
+	if (cache_tlsrpt_walk(p, ts_prefix(p, day_start, domain),
+	    ts_collect_cb, &c) < 0)
+		goto out;
+	json_array_foreach(c.aggs, i, agg) {
+		const char *dom = json_string_value(json_object_get(agg,
+		    "domain"));
+		const char *srec = json_string_value(json_object_get(agg,
+		    "record"));
+		struct tlsrpt_policy *np;
+
+		if (dom == NULL)
+			continue;
+		if (srec == NULL)
+			srec = "";
+		if (*srec == '\0' && resolve) {
+			if (lastdom == NULL || strcmp(lastdom, dom) != 0) {
+				free(lastdom);
+				free(looked);
+				lastdom = strdup(dom);
+				looked = ts_lookup_record(dom);
+			}
+			if (looked != NULL)
+				srec = looked;
+		}
+		for (j = 0; j < n; j++)
+			if (strcmp(r[j].policy_domain, dom) == 0 &&
+			    strcmp(r[j].record, srec) == 0)
+				break;
+		if (j == n) {
+			if (n == cap) {
+				if ((nr = realloc(r, (cap * 2 + 4) *
+				    sizeof(*r))) == NULL)
+					goto out;
+				r = nr;
+				cap = cap * 2 + 4;
+			}
+			memset(&r[n], 0, sizeof(r[n]));
+			r[n].day_start = day_start;
+			r[n].policy_domain = strdup(dom);
+			r[n].record = rec = strdup(srec);
+			n++;
+			if (r[j].policy_domain == NULL || rec == NULL)
+				goto out;
+		}
+		if ((np = realloc(r[j].policies, (r[j].npolicies + 1) *
+		    sizeof(*np))) == NULL)
+			goto out;
+		r[j].policies = np;
+		if (ts_fill_policy(agg, &np[r[j].npolicies]) != 0) {
+			ts_policy_free(&np[r[j].npolicies]);
+			goto out;
+		}
+		r[j].npolicies++;
+	}
+	/* rua; drop what cannot be sent when resolving */
+	for (i = j = 0; i < n; i++) {
+		if (ts_rua(&r[i]) != 0 && resolve) {
+			log_info("tlsrpt: %s: no usable _smtp._tls record, "
+			    "no report", r[i].policy_domain);
+			free(r[i].policy_domain);
+			free(r[i].record);
+			for (k = 0; k < r[i].npolicies; k++)
+				ts_policy_free(&r[i].policies[k]);
+			free(r[i].policies);
+			continue;
+		}
+		r[j++] = r[i];
+	}
+	n = j;
+	*out = r;
+	*nout = n;
+	r = NULL;
+	ret = 0;
+out:
+	if (r != NULL)
+		tlsrpt_store_reports_free(r, n);
+	free(lastdom);
+	free(looked);
+	json_decref(c.aggs);
+	return ret;
+}
+
+/* tlsrpt_store_reports - the day's sendable reports. */
+int
+tlsrpt_store_reports(int64_t day_start, const char *domain,
+    struct tlsrpt_report **out, size_t *n)
+{
+	return ts_reports(day_start, domain, 1, out, n);
+}
+
+/* tlsrpt_store_reports_raw - the day's reports as stored. */
+int
+tlsrpt_store_reports_raw(int64_t day_start, const char *domain,
+    struct tlsrpt_report **out, size_t *n)
+{
+	return ts_reports(day_start, domain, 0, out, n);
+}

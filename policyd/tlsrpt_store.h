@@ -32,8 +32,15 @@ struct tlsrpt_event {
 	const char *const *strings;	/* policy-string lines */
 	size_t	nmx;
 	const char *const *mx_host;	/* STS mx patterns */
-	int	failed;			/* 0 success, 1 failure */
-	/* failure detail (used when failed; result_type required then) */
+	int	failed;			/* 0 success, 1 failure, 2 see below */
+	/*
+	 * Failure detail, used when failed != 0. With failed 1 the session
+	 * counts in total-failure-session-count and, when result_type is
+	 * set, under its detail (no result_type: the total only). failed 2
+	 * is a further detail of a session already counted with failed 1
+	 * (a libtlsrpt datagram may carry several): only the detail counts,
+	 * and result_type is required.
+	 */
 	const char *result_type;	/* one of the 11 RFC 8460 names (R6) */
 	const char *sending_mta_ip;
 	const char *receiving_mx_hostname;
@@ -49,9 +56,23 @@ int	tlsrpt_store_init(void);
 /*
  * tlsrpt_store_add - count one session result (thread-safe, never blocks
  * on LMDB: the count goes to the in-memory batch). 0, or -1 when the event
- * lacks a policy domain or a failure lacks a result type (logged).
+ * lacks a policy domain or a failed 2 event a result type.
  */
 int	tlsrpt_store_add(const struct tlsrpt_event *ev);
+
+struct sts_policy;
+
+/*
+ * tlsrpt_store_add_sts - policyd's own STS events (fetch failures in
+ * discover.c, MX probes in route.c): one session for domain under the
+ * policy pol (NULL: no policy strings and no mx patterns), with the
+ * TLS-RPT record looked up when reports are built. failed 0 is a success;
+ * otherwise result_type is required and mx, receiving_ip, helo and reason
+ * may be NULL. Never blocks. 0 or -1.
+ */
+int	tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
+	    int failed, const char *result_type, const char *mx,
+	    const char *receiving_ip, const char *helo, const char *reason);
 
 /* tlsrpt_store_flush - write the batch to LMDB now. 0 or -1 (logged). */
 int	tlsrpt_store_flush(void);
