@@ -8,7 +8,8 @@
  *	Verbs: version, status, lookup DOMAIN, show DOMAIN, list, flush
  *	DOMAIN|--all, refresh DOMAIN|--all, and for the milter sts DOMAIN
  *	WAIT_MS, hold QUEUE_ID DOMAIN..., holds, release QUEUE_ID|--all,
- *	and the TLS-RPT store: report list, report show DOMAIN [DAY].
+ *	and the TLS-RPT store: report list, report show DOMAIN [DAY],
+ *	report preview DOMAIN [DAY].
  *	Each reply is one compact JSON object with "ok"; errors carry
  *	"error". The connection stays open for further requests. See
  *	mtasts-policyd(8) for the field names.
@@ -522,9 +523,12 @@ policy_json(const struct tlsrpt_policy *p)
 	return o;
 }
 
-/* do_report_show - the stored results of one domain and day. */
+/*
+ * do_report_show - the stored results of one domain and day; resolve:
+ * as the reports will be built (records looked up, unusable skipped).
+ */
 static json_t *
-do_report_show(const char *arg, const char *dayarg)
+do_report_show(const char *arg, const char *dayarg, int resolve)
 {
 	struct tlsrpt_report *r = NULL;
 	char	domain[256], dn[16];
@@ -540,7 +544,8 @@ do_report_show(const char *arg, const char *dayarg)
 			    dayarg);
 	} else
 		day = tlsrpt_store_day((int64_t)time(NULL)) - 86400;
-	if (tlsrpt_store_reports_raw(day, domain, &r, &n) != 0)
+	if ((resolve ? tlsrpt_store_reports(day, domain, &r, &n) :
+	    tlsrpt_store_reports_raw(day, domain, &r, &n)) != 0)
 		return reply_error("cannot read the TLS-RPT store%s", "");
 	o = reply_ok();
 	day_name(day, dn, sizeof(dn));
@@ -729,13 +734,15 @@ control_request(char *line)
 		return do_release(argv[1]);
 	}
 	if (strcmp(argv[0], "report") == 0) {
-		const char *usage = "report list | report show DOMAIN [YYYY-MM-DD]";
+		const char *usage = "report list | report show|preview "
+		    "DOMAIN [YYYY-MM-DD]";
 
 		if (argc == 2 && strcmp(argv[1], "list") == 0)
 			return do_report_list();
-		if ((argc == 3 || argc == 4) && strcmp(argv[1], "show") == 0)
+		if ((argc == 3 || argc == 4) && (strcmp(argv[1], "show") == 0 ||
+		    strcmp(argv[1], "preview") == 0))
 			return do_report_show(argv[2], argc == 4 ? argv[3] :
-			    NULL);
+			    NULL, strcmp(argv[1], "preview") == 0);
 		return reply_error("usage: %s", usage);
 	}
 #undef NEED

@@ -849,6 +849,75 @@ ts_rua(struct tlsrpt_report *r)
 	return 0;
 }
 
+/* ts_identity - hex FNV-1a of what makes an aggregate one policy of one report. */
+static void
+ts_identity(json_t *agg, char *buf, size_t sz)
+{
+	uint64_t h = 1469598103934665603ULL;
+	json_t *e;
+	size_t	i;
+
+	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "domain")));
+	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "record")));
+	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "type")));
+	json_array_foreach(json_object_get(agg, "strings"), i, e)
+		h = ts_fnv_str(h, json_string_value(e));
+	h = ts_fnv(h, "\002", 1);
+	json_array_foreach(json_object_get(agg, "mx"), i, e)
+		h = ts_fnv_str(h, json_string_value(e));
+	snprintf(buf, sz, "%016llx", (unsigned long long)h);
+}
+
+/*
+ * ts_fold - give aggregates stored without a record the domain's current
+ * one, then merge those that became the same policy of the same report
+ * (aggs is in key order: one domain's aggregates are adjacent).
+ */
+static int
+ts_fold(json_t *aggs, char **lastdom, char **looked)
+{
+	json_t *seen, *out, *agg, *prev;
+	const char *dom, *srec;
+	char	id[17];
+	size_t	i;
+	int	ret = -1;
+
+	if ((seen = json_object()) == NULL)
+		return -1;
+	if ((out = json_array()) == NULL)
+		goto out;
+	json_array_foreach(aggs, i, agg) {
+		dom = json_string_value(json_object_get(agg, "domain"));
+		srec = json_string_value(json_object_get(agg, "record"));
+		if (dom == NULL)
+			continue;
+		if (srec == NULL || *srec == '\0') {
+			if (*lastdom == NULL || strcmp(*lastdom, dom) != 0) {
+				free(*lastdom);
+				free(*looked);
+				*lastdom = strdup(dom);
+				*looked = ts_lookup_record(dom);
+			}
+			json_object_set_new(agg, "record",
+			    json_string(*looked != NULL ? *looked : ""));
+		}
+		ts_identity(agg, id, sizeof(id));
+		if ((prev = json_object_get(seen, id)) != NULL) {
+			ts_merge(prev, agg);
+			continue;
+		}
+		json_object_set(seen, id, agg);
+		json_array_append(out, agg);
+	}
+	json_array_clear(aggs);
+	json_array_extend(aggs, out);
+	json_decref(out);
+	ret = 0;
+out:
+	json_decref(seen);
+	return ret;
+}
+
 /* ts_reports - build the day's reports; resolve: look up missing records, skip unusable. */
 static int
 ts_reports(int64_t day_start, const char *domain, int resolve,
@@ -869,6 +938,8 @@ ts_reports(int64_t day_start, const char *domain, int resolve,
 		return -1;
 	if (cache_tlsrpt_walk(p, ts_prefix(p, day_start, domain),
 	    ts_collect_cb, &c) < 0)
+		goto out;
+	if (resolve && ts_fold(c.aggs, &lastdom, &looked) != 0)
 		goto out;
 	json_array_foreach(c.aggs, i, agg) {
 		const char *dom = json_string_value(json_object_get(agg,

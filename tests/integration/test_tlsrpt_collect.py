@@ -433,3 +433,48 @@ def test_hostile_domain_not_stored(coll):
 	assert "../x y.test" not in doms
 	[f] = policies_of(show(coll, "ok.c10.test"))[0]["failure-details"]
 	assert f["receiving-mx-helo"] == 'evil"\\\n<helo>'
+
+
+def test_preview_resolves_and_merges(world, ev, fresh):
+	"""A probe result (stored without a record) is reported under the
+	domain's current record; a domain without a usable record has no
+	report to send."""
+	d = fresh("rprev")
+	host = probe_domain(world, d, "good")
+	assert ev.ctl("sts %s 4000" % d)["state"] == "enforce/confirmed"
+	send_rec = "v=TLSRPTv1; rua=mailto:tlsrpt@" + d
+	raw = show(ev, d)
+	assert [rep["record"] for rep in raw["reports"]] == [""]
+	r = ev.ctl("report preview %s %s" % (d, today()))
+	assert r["ok"], r
+	[rep] = r["reports"]
+	assert rep["record"] == send_rec
+	assert rep["rua"] == ["mailto:tlsrpt@" + d]
+	[p] = rep["policies"]
+	assert p["policy"]["mx-host"] == [host]
+	assert p["summary"]["total-successful-session-count"] == 1
+	# no usable record: nothing to send
+	world.set_tlsrpt(d, "v=TLSRPTv1; rua=ftp://x.test/")
+	assert ev.ctl("report preview %s %s" % (d, today()))["reports"] == []
+	world.set_tlsrpt(d)
+	assert ev.ctl("report preview %s %s" % (d, today()))["reports"] == []
+
+
+def test_preview_merges_record_and_lookup(world, coll):
+	"""Results with the record text and results without it merge into
+	one policy when the looked-up record is the same."""
+	dom = "c11.test"
+	world.set_tlsrpt(dom, RECORD)
+	base = coll.ctl("report list")["collector"]["received"]
+	send(coll.sock, dgram(dom, [sts_policy(dom)]))
+	send(coll.sock, dgram(dom, [sts_policy(dom)], record=None))
+	send(coll.sock, dgram(dom, [sts_policy(dom, 1, [detail(202)])],
+	    record=None))
+	wait_events(coll, base + 3)
+	assert len(show(coll, dom)["reports"]) == 2
+	r = coll.ctl("report preview %s %s" % (dom, today()))
+	[rep] = r["reports"]
+	assert rep["record"] == RECORD
+	[p] = rep["policies"]
+	assert p["summary"] == {"total-successful-session-count": 2,
+	    "total-failure-session-count": 1}
