@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from catalogue import ok_answer, NOTFOUND
-from helpers import CtlClient, _connect
+from helpers import CtlClient, _connect, wait_until
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 SHOW_KEYS = {"domain", "state", "mode", "mx", "max_age", "id", "fetched_at",
@@ -150,6 +150,7 @@ def test_refresh_all(policyd):
 	policyd.query("enforce.test")
 	r = policyd.ctl("refresh --all")
 	assert r["ok"] is True and r["queued"] >= 1
+	assert _idle(policyd), "the queued refreshes never finished"
 
 
 @pytest.mark.parametrize("line", ["bogus", "show", "show a b",
@@ -196,9 +197,17 @@ def test_client_closes_mid_line(policyd):
 	assert policyd.ctl("version")["ok"] is True
 
 
+def _idle(policyd):
+	"""_idle - no discovery queued or running (a background job that
+	finished after a flush would write its domain back)."""
+	return wait_until(lambda: policyd.ctl("status")["stats"][
+	    "pending_jobs"] == 0, timeout=30, every=0.1)
+
+
 def test_flush_all(policyd):
 	"""Last in this module: forgets everything."""
 	policyd.query("enforce.test")
+	assert _idle(policyd)
 	r = policyd.ctl("flush --all")
 	assert r["ok"] is True and r["flushed"] >= 1
 	assert policyd.ctl("list")["domains"] == []
