@@ -1,9 +1,10 @@
 #!/bin/bash
 # demo.sh - the README's demo: install what is needed (Debian 12), build,
-# start the bundled test world (DNS and HTTPS policy hosts on loopback)
-# and mtasts-policyd on its LMDB cache, then ask the socketmap about an
-# enforce, a testing and a no-policy domain - with Postfix's own postmap,
-# the way Postfix will ask - and show what the daemon cached.
+# start the bundled test world (DNS and HTTPS policy hosts on loopback),
+# mtasts-policyd on its LMDB cache and mtasts-milter, then ask the
+# socketmap about an enforce, a testing and a no-policy domain - with
+# Postfix's own postmap, the way Postfix will ask - show what the daemon
+# cached, and pass one message to all three through the milter.
 #
 # usage: bash tests/world/demo.sh [--no-install]
 set -u
@@ -25,8 +26,9 @@ if [ ! -x _build/policyd/mtasts-policyd ]; then
 fi
 
 work=$(mktemp -d /tmp/mtasts-demo.XXXXXX)
-world_pid="" policyd_pid=""
+world_pid="" policyd_pid="" milter_pid=""
 cleanup() {
+	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
 	[ -n "$policyd_pid" ] && kill "$policyd_pid" 2>/dev/null && wait "$policyd_pid" 2>/dev/null
 	[ -n "$world_pid" ] && kill "$world_pid" 2>/dev/null && wait "$world_pid" 2>/dev/null
 	rm -rf "$work"
@@ -37,12 +39,13 @@ echo "== starting the test world"
 mkfifo "$work/world.out"
 $PY tests/world/world.py up --dir "$work/world" >"$work/world.out" 2>"$work/world.err" &
 world_pid=$!
-dns_port="" https_port="" ca=""
+dns_port="" https_port="" smtp_port="" ca=""
 exec 3<"$work/world.out"
 while read -r -t 60 key a b <&3; do
 	case $key in
 	dns) dns_port=$b ;;
 	https) https_port=$b ;;
+	smtp) smtp_port=$b ;;
 	ca) ca=$a ;;
 	ready) break ;;
 	esac
@@ -62,6 +65,9 @@ dns_forwarder = 127.0.0.1@$dns_port
 dnssec = no
 tls_ca_file = $ca
 policy_https_port = $https_port
+mx_smtp_port = ${smtp_port:-25}
+milter_socket = unix:$work/milter.sock
+milter_wait = 2s
 CONF
 echo "== starting mtasts-policyd -f -c $work/mtasts.conf"
 _build/policyd/mtasts-policyd -f -c "$work/mtasts.conf" 2>"$work/policyd.log" &
@@ -106,5 +112,41 @@ for d in ("enforce.test", "testing.test", "nxdomain.test"):
 		print("   %-16s no policy (%s) until %s" % (d, o.get("last_error"),
 		    o.get("negative_until")))
 PYEOF
+echo "== starting mtasts-milter -f -c $work/mtasts.conf"
+_build/milter/mtasts-milter -f -c "$work/mtasts.conf" 2>"$work/milter.log" &
+milter_pid=$!
+for _ in $(seq 50); do [ -S "$work/milter.sock" ] && break; sleep 0.1; done
+echo "== one outbound message to those three and mx-good.test (an enforce domain whose"
+echo "   MX has a good certificate), through the milter (miltertest)"
+cat >"$work/demo.lua" <<'LUA'
+dofile(libdir .. "/lib.lua")
+run(function()
+	local conn, reply = message{rcpts = {"<a@enforce.test>",
+	    "<b@testing.test>", "<c@nxdomain.test>", "<d@mx-good.test>"}}
+	print("   header added: MTA-STS-Status: " .. tostring(status_of(conn)))
+	if mt.eom_check(conn, MT_QUARANTINE) then
+		print("   quarantined (held) until policyd confirms a route to "
+		    .. "the enforce domain's MX")
+	else
+		print("   not held")
+	end
+end)
+LUA
+miltertest -s "$work/demo.lua" -D libdir="$top/tests/milter" \
+    -D socket="unix:$work/milter.sock" 2>&1 | sed 's/^   /   /'
+echo "== held mail, through the control socket"
+$PY - "$work/control.sock" <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.write("holds\n")
+f.flush()
+for h in json.loads(f.readline()).get("holds", []):
+	print("   %s held at %s: %s" % (h["queue_id"], h["held_at"], ", ".join(
+	    "%s=%s" % (d["domain"], d["state"]) for d in h["domains"])))
+PYEOF
 echo "== what policyd logged"
 sed 's/^/   /' "$work/policyd.log"
+echo "== what the milter logged"
+sed 's/^/   /' "$work/milter.log"
