@@ -167,11 +167,13 @@ tlsrpt_collect_datagram(const char *buf, size_t len)
 	size_t	i, j;
 	int	first;
 
-	pthread_mutex_lock(&tc_lock);
-	n = ++tc_stats.received;
-	pthread_mutex_unlock(&tc_lock);
+	/*
+	 * "received" is counted once a datagram is fully handled (stored or
+	 * dropped), so whoever sees the count also sees its results.
+	 */
 	if (tlsrpt_dgram_parse(buf, len, &dg, &why) != 0) {
 		pthread_mutex_lock(&tc_lock);
+		tc_stats.received++;
 		n = ++tc_stats.dropped;
 		pthread_mutex_unlock(&tc_lock);
 		if (tc_should_log(n))
@@ -227,6 +229,7 @@ tlsrpt_collect_datagram(const char *buf, size_t len)
 	}
 	tlsrpt_dgram_free(&dg);
 	pthread_mutex_lock(&tc_lock);
+	tc_stats.received++;
 	tc_stats.accepted++;
 	tc_stats.events += events;
 	pthread_mutex_unlock(&tc_lock);
