@@ -234,6 +234,7 @@ class Daemon:
 		self.conf_path = os.path.join(self.dir, "mtasts.conf")
 		self.stderr_path = os.path.join(self.dir, "stderr.log")
 		self.proc = None
+		self.env = {}		# extra environment (start(env=...))
 		self.conf = self.default_config()
 		self.conf.update(conf)
 		self.write_config()
@@ -276,14 +277,23 @@ class Daemon:
 			f.write(text)
 		os.replace(self.conf_path + ".tmp", self.conf_path)
 
-	def start(self, wait=True, timeout=15):
-		"""start - run the daemon in the foreground mode (-f)."""
+	def start(self, wait=True, timeout=15, env=None):
+		"""start - run the daemon in the foreground mode (-f); env: a
+		dict of variables added to the test's environment (kept for
+		later starts; {} clears it)."""
 		if not os.path.exists(POLICYD):
 			raise DaemonError("no daemon binary at %s" % POLICYD)
+		if env is not None:
+			self.env = dict(env)
+		penv = None
+		if self.env:
+			penv = dict(os.environ)
+			penv.update(self.env)
 		self.errf = open(self.stderr_path, "ab")
 		self.proc = subprocess.Popen([POLICYD, "-f", "-c",
 		    self.conf_path], stdin=subprocess.DEVNULL,
-		    stdout=self.errf, stderr=self.errf, close_fds=True)
+		    stdout=self.errf, stderr=self.errf, close_fds=True,
+		    env=penv)
 		if wait:
 			self.wait_ready(timeout)
 		return self
