@@ -20,18 +20,16 @@
 import email
 import email.policy
 import gzip
-import http.server
 import json
 import os
 import re
-import ssl
 import subprocess
-import threading
 
 import pytest
 
-from helpers import (NETNS, dns_query, free_port, tool_path,
-    world_client_config, write_config)
+from helpers import tool_path, world_client_config, write_config
+from tlsrpt_checks import (RESULT_TYPES, dnsfunc, make_dkim_key, make_sink,
+    start_receiver, stop_receiver)
 
 SEND_CLI = tool_path("tlsrpt-send-cli")
 CTL = os.environ.get("MTASTS_CTL") or os.path.join(os.path.dirname(
@@ -41,53 +39,21 @@ NOW = 1459500000
 DOMAIN = "tlsrpt-send.test"
 SENDER = "sender-tlsrpt.test"
 SELECTOR = "tlsrpt2026"
-RESULT_TYPES = {"starttls-not-supported", "certificate-host-mismatch",
-    "certificate-expired", "certificate-not-trusted", "validation-failure",
-    "tlsa-invalid", "dnssec-invalid", "dane-required",
-    "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"}
 
 pytestmark = pytest.mark.skipif(not os.path.exists(SEND_CLI),
     reason="tests/tools/tlsrpt-send-cli not built")
-
-SINK = """#!/usr/bin/python3
-import json, os, sys
-d = %r
-n = len([f for f in os.listdir(d) if f.endswith(".eml")])
-data = sys.stdin.buffer.read()
-with open(os.path.join(d, "%%03d.argv" %% n), "w") as f:
-    json.dump(sys.argv[1:], f)
-with open(os.path.join(d, "%%03d.eml" %% n), "wb") as f:
-    f.write(data)
-"""
 
 
 @pytest.fixture(scope="module")
 def dkim_key(tmp_path_factory, world):
 	"""dkim_key - an RSA key; its public half published in the world DNS."""
-	d = tmp_path_factory.mktemp("dkim")
-	key = str(d / "dkim.key")
-	subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-	    "rsa_keygen_bits:2048", "-out", key], check=True,
-	    capture_output=True)
-	der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout",
-	    "-outform", "DER"], check=True, capture_output=True).stdout
-	import base64
-	p = base64.b64encode(der).decode()
-	txt = "v=DKIM1; k=rsa; s=tlsrpt; p=" + p
-	chunks = [txt[i:i + 200] for i in range(0, len(txt), 200)]
-	world.set_records("%s._domainkey.%s" % (SELECTOR, SENDER),
-	    [["TXT", chunks]])
-	return key
+	return make_dkim_key(world, tmp_path_factory.mktemp("dkim"), SELECTOR,
+	    SENDER)
 
 
 def sink(tmp_path):
 	"""sink - a sendmail-compatible program and the directory it fills."""
-	out = tmp_path / "mail"
-	out.mkdir()
-	prog = tmp_path / "sendmail-sink"
-	prog.write_text(SINK % str(out))
-	prog.chmod(0o755)
-	return str(prog), out
+	return make_sink(tmp_path)
 
 
 def send(world, tmp_path, rua, timeout=60, **conf):
@@ -101,21 +67,6 @@ def send(world, tmp_path, rua, timeout=60, **conf):
 	return subprocess.run([SEND_CLI, "-c", path, "-d", str(DAY), "-n",
 	    str(NOW), DOMAIN, rua], capture_output=True, text=True,
 	    timeout=timeout)
-
-
-def dnsfunc(world):
-	"""dnsfunc - python3-dkim's key lookup, asking the world DNS."""
-	def lookup(name, timeout=5):
-		if isinstance(name, bytes):
-			name = name.decode()
-		r = dns_query(world, name.rstrip("."), "TXT")
-		if r is None:
-			return None
-		for rr in r.rr:
-			if rr.rtype == 16:
-				return b"".join(rr.rdata.data)
-		return None
-	return lookup
 
 
 def check_report(raw_json):
@@ -307,42 +258,12 @@ def test_sendmail_failure(world, tmp_path):
 	assert r.returncode == 1 and "exit status 127" in r.stderr
 
 
-class Receiver(http.server.BaseHTTPRequestHandler):
-	"""Receiver - records each POST; the status comes from the server."""
-
-	def do_POST(self):
-		n = int(self.headers.get("Content-Length", "0"))
-		body = self.rfile.read(n)
-		self.server.posts.append((self.path, dict(self.headers), body))
-		self.send_response(self.server.status)
-		if self.server.status in (301, 302, 307, 308):
-			self.send_header("Location", "/elsewhere")
-		self.send_header("Content-Length", "0")
-		self.end_headers()
-
-	def log_message(self, *args):
-		pass
-
-
 @pytest.fixture
 def receiver(world):
 	"""receiver - an HTTPS server on loopback with a test-CA certificate."""
-	host = "rua." + DOMAIN
-	crt = world.certs.leaf(host)
-	world.set_records(host, [["A", "127.0.0.1"]])
-	srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
-	    Receiver)
-	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-	ctx.load_cert_chain(crt, world.certs.leaf_key)
-	srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-	srv.posts = []
-	srv.status = 200
-	srv.url = "https://%s:%d/v1/tlsrpt" % (host, srv.server_address[1])
-	t = threading.Thread(target=srv.serve_forever, daemon=True)
-	t.start()
+	srv = start_receiver(world, "rua." + DOMAIN)
 	yield srv
-	srv.shutdown()
-	srv.server_close()
+	stop_receiver(srv)
 
 
 def test_https_post(world, tmp_path, receiver):
