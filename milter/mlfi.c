@@ -377,7 +377,9 @@ mlfi_eom(SMFICTX *ctx)
 	if (want_hold)
 		sts_end -= (end - start) / 4 < HOLD_RESERVE_MS ?
 		    (end - start) / 4 : HOLD_RESERVE_MS;
-	unknown = query_states(&c->doms, sts_end, cfg->milter_wait > 0, qid,
+	unknown = query_states(&c->doms, sts_end,
+	    (cfg->milter_wait > 0 ? QUERY_WAIT : 0) |
+	    (c->tls_not_required ? QUERY_NOPROBE : 0), qid,
 	    err, sizeof(err));
 	if ((value = status_header_value(&c->doms)) == NULL) {
 		log_warnx("%s: out of memory", qid);

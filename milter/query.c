@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "query.h"
  *
- *	size_t query_states(l, deadline, may_wait, qid, err, errsz)
+ *	size_t query_states(l, deadline, flags, qid, err, errsz)
  *	int query_hold(qid, l, deadline, err, errsz)
  *	int query_qid_valid(qid)
  * DESCRIPTION
@@ -51,9 +51,9 @@ query_reply_ok(const json_t *reply, char *err, size_t errsz)
 	return 0;
 }
 
-/* query_one - "sts DOMAIN WAIT_MS" for one domain: its state, or -1. */
+/* query_one - "sts DOMAIN WAIT_MS [noprobe]" for one domain: its state, or -1. */
 static int
-query_one(const char *name, long long wait_ms, int64_t deadline,
+query_one(const char *name, long long wait_ms, int noprobe, int64_t deadline,
     enum sts_state *st, enum ctlpool_err *why, char *err, size_t errsz)
 {
 	json_t *reply;
@@ -61,7 +61,8 @@ query_one(const char *name, long long wait_ms, int64_t deadline,
 	char	line[CTLPOOL_LINE_MAX];
 	int	ret = -1;
 
-	snprintf(line, sizeof(line), "sts %s %lld", name, wait_ms);
+	snprintf(line, sizeof(line), "sts %s %lld%s", name, wait_ms,
+	    noprobe ? " noprobe" : "");
 	if ((reply = ctlpool_request(line, deadline, why, err,
 	    errsz)) == NULL)
 		return -1;
@@ -81,7 +82,7 @@ out:
 
 /* query_states - the state of every domain, within the deadline. */
 size_t
-query_states(struct rcpt_list *l, int64_t deadline, int may_wait,
+query_states(struct rcpt_list *l, int64_t deadline, int flags,
     const char *qid, char *err, size_t errsz)
 {
 	enum ctlpool_err why;
@@ -103,9 +104,10 @@ query_states(struct rcpt_list *l, int64_t deadline, int may_wait,
 		share = left / (int64_t)(l->n - i);
 		wait = share > 2 * QUERY_MARGIN_MS ? share - QUERY_MARGIN_MS :
 		    share / 2;
-		if (!may_wait)
+		if (!(flags & QUERY_WAIT))
 			wait = 0;
-		if (query_one(l->v[i].name, (long long)wait, deadline,
+		if (query_one(l->v[i].name, (long long)wait,
+		    (flags & QUERY_NOPROBE) != 0, deadline,
 		    &l->v[i].state, &why, one, sizeof(one)) == 0) {
 			log_debug("%s: policyd: %s is %s", qid, l->v[i].name,
 			    sts_state_name(l->v[i].state));

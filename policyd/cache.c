@@ -43,7 +43,7 @@
 
 static MDB_env *env;
 static MDB_dbi dbi_policy, dbi_due, dbi_meta, dbi_route, dbi_hold;
-static MDB_dbi dbi_tlsrpt;
+static MDB_dbi dbi_tlsrpt, dbi_tlsrpt_send;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t reader_key;
 static int reader_key_made;
@@ -110,7 +110,9 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "route", MDB_CREATE, &dbi_route)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &dbi_hold)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tlsrpt", MDB_CREATE, &dbi_tlsrpt)) != 0)
+	    (rc = mdb_dbi_open(txn, "tlsrpt", MDB_CREATE, &dbi_tlsrpt)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tlsrpt_send", MDB_CREATE,
+	    &dbi_tlsrpt_send)) != 0)
 		goto fail;
 	k.mv_data = "format";
 	k.mv_size = 6;
@@ -605,6 +607,8 @@ table_dbi(enum cache_table t)
 		return dbi_route;
 	case CACHE_HOLD:
 		return dbi_hold;
+	case CACHE_TLSRPT_SEND:
+		return dbi_tlsrpt_send;
 	}
 	panic("cache: unknown table %d", (int)t);
 }
@@ -613,7 +617,8 @@ table_dbi(enum cache_table t)
 static const char *
 table_name(enum cache_table t)
 {
-	return t == CACHE_ROUTE ? "route" : "hold";
+	return t == CACHE_ROUTE ? "route" : t == CACHE_HOLD ? "hold" :
+	    "tlsrpt_send";
 }
 
 /* cache_table_get - copy one value out. */

@@ -3,8 +3,9 @@
  *
  * Databases: "policy" maps a lower-case domain to a record (record.h);
  * "due" is the refresh index, keys = 8-byte big-endian time + domain;
- * "meta" holds the format number; "route" (route.c, by domain) and "hold"
- * (hold.c, by queue id) hold values their owners encode. All writes go
+ * "meta" holds the format number; "route" (route.c, by domain), "hold"
+ * (hold.c, by queue id) and "tlsrpt_send" (tlsrpt_run.c, by report and
+ * rua) hold values their owners encode; "tlsrpt" is tlsrpt_store.c's. All writes go
  * through this module under one lock; readers never block writers (MVCC).
  * MDB_MAP_FULL and MDB_READERS_FULL are reported as errors here, once, not
  * in the callers.
@@ -71,7 +72,8 @@ int64_t	cache_due_time(const struct record *rec);
 /* The tables beside the policy database; keys are 1-255 bytes. */
 enum cache_table {
 	CACHE_ROUTE,		/* domain -> route confirmation (route.c) */
-	CACHE_HOLD		/* queue id -> held message (hold.c) */
+	CACHE_HOLD,		/* queue id -> held message (hold.c) */
+	CACHE_TLSRPT_SEND	/* "UNIQUE:N" -> report delivery state (tlsrpt_run.c) */
 };
 
 /*

@@ -9,7 +9,9 @@
  *	DOMAIN|--all, refresh DOMAIN|--all, and for the milter sts DOMAIN
  *	WAIT_MS, hold QUEUE_ID DOMAIN..., holds, release QUEUE_ID|--all,
  *	and the TLS-RPT store: report list, report show DOMAIN [DAY],
- *	report preview DOMAIN [DAY].
+ *	report preview DOMAIN [DAY] (with the report as it will be sent),
+ *	report send [DAY] [DOMAIN] (deliver now, on this connection's
+ *	thread: it may take minutes).
  *	Each reply is one compact JSON object with "ok"; errors carry
  *	"error". The connection stays open for further requests. See
  *	mtasts-policyd(8) for the field names.
@@ -45,6 +47,8 @@
 #include "privsep.h"
 #include "route.h"
 #include "tlsrpt_collect.h"
+#include "tlsrpt_report.h"
+#include "tlsrpt_run.h"
 #include "tlsrpt_store.h"
 #include "worker.h"
 
@@ -364,9 +368,14 @@ do_refresh(const char *arg)
 	return o;
 }
 
-/* do_sts - the milter's question: the state of one domain. */
+/*
+ * do_sts - the milter's question: the state of one domain. Without probe
+ * (mail with TLS-Required: No, such as TLS-RPT reports) no MX probe is
+ * started: such mail is never held, and its probes would only feed the
+ * recipient's next report.
+ */
 static json_t *
-do_sts(const char *arg, const char *wait)
+do_sts(const char *arg, const char *wait, int probe)
 {
 	char	d[256], *end;
 	long	ms;
@@ -385,7 +394,8 @@ do_sts(const char *arg, const char *wait)
 		    json_string(route_sts_name(ROUTE_STS_NONE)));
 		return o;
 	}
-	st = route_domain_state(d, ms, ROUTE_QUEUE | ROUTE_USE);
+	st = route_domain_state(d, ms, ROUTE_QUEUE | ROUTE_USE |
+	    (probe ? 0 : ROUTE_NOPROBE));
 	json_object_set_new(o, "domain", json_string(d));
 	json_object_set_new(o, "state", json_string(route_sts_name(st)));
 	return o;
@@ -524,6 +534,42 @@ policy_json(const struct tlsrpt_policy *p)
 }
 
 /*
+ * report_built - add what the report will be to rep: report_id, filename
+ * and the RFC 8460 JSON ("report"), from the configured identity; null
+ * when tlsrpt_org_name/tlsrpt_contact are not set.
+ */
+static void
+report_built(json_t *rep, const struct tlsrpt_report *r)
+{
+	struct tlsrpt_identity id;
+	struct config *cfg = policyd_config_get();
+	const char *submitter;
+	char   *rid = NULL, *fn = NULL, *js = NULL;
+	size_t	len;
+	json_t *doc = NULL;
+
+	id.org_name = cfg->tlsrpt_org_name;
+	id.contact = cfg->tlsrpt_contact;
+	submitter = id.contact != NULL ? tlsrpt_report_submitter(id.contact) :
+	    NULL;
+	if (submitter != NULL && id.org_name != NULL && *id.org_name != '\0') {
+		rid = tlsrpt_report_id(r, submitter);
+		fn = tlsrpt_report_filename(r, submitter);
+		if (tlsrpt_report_json(r, &id, &js, &len) == 0)
+			doc = json_loadb(js, len, JSON_PRESERVE_ORDER, NULL);
+	}
+	policyd_config_put(cfg);
+	json_object_set_new(rep, "report_id", rid != NULL ? json_string(rid) :
+	    json_null());
+	json_object_set_new(rep, "filename", fn != NULL ? json_string(fn) :
+	    json_null());
+	json_object_set_new(rep, "report", doc != NULL ? doc : json_null());
+	free(rid);
+	free(fn);
+	free(js);
+}
+
+/*
  * do_report_show - the stored results of one domain and day; resolve:
  * as the reports will be built (records looked up, unusable skipped).
  */
@@ -543,7 +589,7 @@ do_report_show(const char *arg, const char *dayarg, int resolve)
 			return reply_error("bad day \"%s\" (YYYY-MM-DD)",
 			    dayarg);
 	} else
-		day = tlsrpt_store_day((int64_t)time(NULL)) - 86400;
+		day = tlsrpt_store_day(tlsrpt_store_now()) - 86400;
 	if ((resolve ? tlsrpt_store_reports(day, domain, &r, &n) :
 	    tlsrpt_store_reports_raw(day, domain, &r, &n)) != 0)
 		return reply_error("cannot read the TLS-RPT store%s", "");
@@ -566,10 +612,67 @@ do_report_show(const char *arg, const char *dayarg, int resolve)
 		for (j = 0; j < r[i].npolicies; j++)
 			json_array_append_new(a, policy_json(&r[i].policies[j]));
 		json_object_set_new(rep, "policies", a);
+		if (resolve)
+			report_built(rep, &r[i]);
 		json_array_append_new(arr, rep);
 	}
 	json_object_set_new(o, "reports", arr);
 	tlsrpt_store_reports_free(r, n);
+	return o;
+}
+
+/*
+ * do_report_send - build and deliver a day's reports now: "report send
+ * [YYYY-MM-DD] [DOMAIN]", the day defaulting to yesterday (UTC).
+ */
+static json_t *
+do_report_send(char *const *args, int nargs)
+{
+	struct tlsrpt_sched_result res;
+	struct config *cfg;
+	char	domain[256], dn[16];
+	const char *dom = NULL;
+	int64_t	day = TLSRPT_SCHED_ALL_DAYS;
+	int	i, rc;
+	json_t *o;
+
+	for (i = 0; i < nargs; i++) {
+		if (day == TLSRPT_SCHED_ALL_DAYS && day_parse(args[i],
+		    &day) == 0)
+			continue;
+		if (dom != NULL || domain_arg(args[i], domain,
+		    sizeof(domain)) != 0)
+			return reply_error("usage: report send [YYYY-MM-DD] "
+			    "[DOMAIN] (bad argument \"%s\")", args[i]);
+		dom = domain;
+	}
+	if (day == TLSRPT_SCHED_ALL_DAYS)
+		day = tlsrpt_store_day(tlsrpt_store_now()) - 86400;
+	cfg = policyd_config_get();
+	if (!cfg->tlsrpt_enable) {
+		policyd_config_put(cfg);
+		return reply_error("reporting is off (tlsrpt_enable = no)%s",
+		    "");
+	}
+	rc = tlsrpt_run_send(cfg, day, dom, &res);
+	policyd_config_put(cfg);
+	if (rc != 0)
+		return reply_error("cannot read the TLS-RPT store%s", "");
+	o = reply_ok();
+	day_name(day, dn, sizeof(dn));
+	json_object_set_new(o, "day", json_string(dn));
+	json_object_set_new(o, "day_start", json_integer((json_int_t)day));
+	json_object_set_new(o, "domain", dom != NULL ? json_string(dom) :
+	    json_null());
+#define NUM(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+	NUM("reports", res.reports);
+	NUM("attempts", res.attempts);
+	NUM("sent", res.sent);
+	NUM("failed", res.failed);
+	NUM("dropped", res.dropped);
+#undef NUM
+	json_object_set_new(o, "error", res.error[0] != '\0' ?
+	    json_string(res.error) : json_null());
 	return o;
 }
 
@@ -610,6 +713,7 @@ do_report_list(void)
 {
 	struct tlsrpt_collect_stats cs;
 	struct tlsrpt_store_stats ss;
+	struct config *cfg;
 	int64_t	*days = NULL;
 	size_t	ndays = 0, i;
 	char	dn[16];
@@ -644,8 +748,14 @@ do_report_list(void)
 	NUM(e, "events", ss.events);
 	NUM(e, "capped", ss.capped);
 	NUM(e, "flushes", ss.flushes);
+	NUM(e, "suppressed", ss.suppressed);
 #undef NUM
 	json_object_set_new(o, "store", e);
+	cfg = policyd_config_get();
+	json_object_set_new(o, "deliveries", tlsrpt_run_deliveries(
+	    cfg->tlsrpt_contact != NULL ?
+	    tlsrpt_report_submitter(cfg->tlsrpt_contact) : NULL));
+	policyd_config_put(cfg);
 	return o;
 }
 
@@ -708,10 +818,12 @@ control_request(char *line)
 		return do_refresh(argv[1]);
 	}
 	if (strcmp(argv[0], "sts") == 0) {
-		const char *usage = "sts DOMAIN WAIT_MS";
+		const char *usage = "sts DOMAIN WAIT_MS [noprobe]";
 
+		if (argc == 4 && strcmp(argv[3], "noprobe") == 0)
+			return do_sts(argv[1], argv[2], 0);
 		NEED(3);
-		return do_sts(argv[1], argv[2]);
+		return do_sts(argv[1], argv[2], 1);
 	}
 	if (strcmp(argv[0], "hold") == 0) {
 		if (argc < 3)
@@ -735,10 +847,12 @@ control_request(char *line)
 	}
 	if (strcmp(argv[0], "report") == 0) {
 		const char *usage = "report list | report show|preview "
-		    "DOMAIN [YYYY-MM-DD]";
+		    "DOMAIN [YYYY-MM-DD] | report send [YYYY-MM-DD] [DOMAIN]";
 
 		if (argc == 2 && strcmp(argv[1], "list") == 0)
 			return do_report_list();
+		if (argc >= 2 && argc <= 4 && strcmp(argv[1], "send") == 0)
+			return do_report_send(argv + 2, argc - 2);
 		if ((argc == 3 || argc == 4) && (strcmp(argv[1], "show") == 0 ||
 		    strcmp(argv[1], "preview") == 0))
 			return do_report_show(argv[2], argc == 4 ? argv[3] :

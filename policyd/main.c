@@ -56,6 +56,7 @@
 #include "route.h"
 #include "socketmap.h"
 #include "tlsrpt_collect.h"
+#include "tlsrpt_run.h"
 #include "tlsrpt_store.h"
 #include "worker.h"
 
@@ -191,6 +192,30 @@ reload(const char *path)
 	log_set_level(cfg->log_level);
 	log_info("configuration reloaded from %s", path ? path :
 	    CONFIG_DEFAULT_PATH);
+}
+
+/*
+ * test_clock - MTASTS_TEST_CLOCK_OFFSET=SECONDS shifts the TLS-RPT clock,
+ * so tests can close a day without waiting for midnight.
+ */
+static void
+test_clock(void)
+{
+	const char *v = getenv("MTASTS_TEST_CLOCK_OFFSET");
+	char   *end;
+	long long off;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	off = strtoll(v, &end, 10);
+	if (*end != '\0' || errno != 0 || off < -3155760000LL ||
+	    off > 3155760000LL)
+		fatalx("MTASTS_TEST_CLOCK_OFFSET: not a number of seconds: %s",
+		    v);
+	tlsrpt_store_set_clock_offset((int64_t)off);
+	log_warnx("MTASTS_TEST_CLOCK_OFFSET: the TLS-RPT clock is %lld s "
+	    "off the system clock (for tests only)", off);
 }
 
 /* write_pidfile - write our pid; 0 or -1 (logged). */
@@ -370,10 +395,12 @@ main(int argc, char *argv[])
 		listen_close_all();
 		fatalx("resolver: %s", err);
 	}
+	test_clock();
 	policyd_started = time(NULL);
 	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0 ||
 	    route_start(ROUTE_THREADS) != 0 || hold_start() != 0 ||
-	    tlsrpt_store_start() != 0 || tlsrpt_collect_start() != 0) {
+	    tlsrpt_store_start() != 0 || tlsrpt_collect_start() != 0 ||
+	    tlsrpt_run_start() != 0) {
 		listen_close_all();
 		fatalx("cannot start threads");
 	}
@@ -404,6 +431,7 @@ main(int argc, char *argv[])
 	worker_stop();
 	refresh_stop();
 	tlsrpt_collect_stop();
+	tlsrpt_run_stop();
 	tlsrpt_store_stop();
 	cache_close();
 	cfg = policyd_config_get();

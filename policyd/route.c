@@ -938,9 +938,10 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 	if (rec.state != RECORD_POLICY) {
 		s = ROUTE_STS_NONE;
 	} else if (rec.policy.mode == STS_MODE_ENFORCE) {
-		s = enforce_state(domain, &rec, ttl, flags, deadline);
+		s = enforce_state(domain, &rec, ttl, (flags & ROUTE_NOPROBE) ?
+		    flags & ~ROUTE_QUEUE : flags, deadline);
 	} else if (rec.policy.mode == STS_MODE_TESTING) {
-		if (flags & ROUTE_QUEUE)
+		if ((flags & ROUTE_QUEUE) && !(flags & ROUTE_NOPROBE))
 			testing_probe(domain, &rec);
 		s = ROUTE_STS_TESTING;
 	} else

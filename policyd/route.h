@@ -32,6 +32,7 @@ enum route_sts {
 /* Flags of route_domain_state. */
 #define ROUTE_QUEUE	0x01	/* start discovery and probes as needed */
 #define ROUTE_USE	0x02	/* a use: note it for the refresh scheduler */
+#define ROUTE_NOPROBE	0x04	/* with ROUTE_QUEUE: discover, never probe */
 
 /* route_start - start the probe threads. 0 or -1. */
 int	route_start(int nthreads);

@@ -194,6 +194,16 @@ tlsrpt_collect_datagram(const char *buf, size_t len)
 			    dg.replaced_bytes ? "invalid UTF-8 replaced" :
 			    "");
 	}
+	if (dg.domain != NULL && tlsrpt_store_take_report(dg.domain)) {
+		/* The delivery of a report we sent: not counted (loops). */
+		log_debug("tlsrpt collector: datagram for %s left out: our "
+		    "own report mail", dg.domain);
+		tlsrpt_dgram_free(&dg);
+		pthread_mutex_lock(&tc_lock);
+		tc_stats.received++;
+		pthread_mutex_unlock(&tc_lock);
+		return 0;
+	}
 	for (i = 0; i < dg.npolicies; i++) {
 		const struct tlsrpt_dgram_policy *p = &dg.policies[i];
 

@@ -22,9 +22,10 @@
  *	(day, domain), so a report is never built twice after it went out.
  *
  *	tlsrpt_sched_run() does not wait or read the clock: the caller
- *	passes now. The thread of tlsrpt_sched_start() runs it every minute
- *	with env->now(), only while tlsrpt_enable is on, so tests drive day
- *	rollover with their own clock.
+ *	passes now; one run at a time (the thread and report send). The
+ *	thread of tlsrpt_sched_start() runs it every minute and just after
+ *	midnight of env->now(), only while tlsrpt_enable is on, so tests
+ *	drive day rollover with their own clock.
  * DIAGNOSTICS
  *	Deliveries are logged: sent at info, each failure at notice with
  *	the next try, a drop at warning.
@@ -47,6 +48,7 @@ static pthread_t sched_tid;
 static const struct tlsrpt_sched_env *sched_env;
 static int sched_running, sched_stop, sched_kicked;
 static unsigned long sched_npasses;
+static pthread_mutex_t sched_run_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* sched_one - try the due rua of one report; 1 when all are finished */
 static int
@@ -106,7 +108,7 @@ sched_one(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
 			    r->rua[i], st.attempts, st.error);
 			break;
 		}
-		if (ops->state_put(key, &st) != 0)
+		if (ops->state_put(key, r, i, &st) != 0)
 			finished = 0;	/* keep the data: the state is lost */
 	}
 	return finished;
@@ -169,17 +171,34 @@ tlsrpt_sched_run(const struct config *cfg,
 	size_t n = 0, i;
 
 	memset(res, 0, sizeof(*res));
+	pthread_mutex_lock(&sched_run_lock);
 	if (day != TLSRPT_SCHED_ALL_DAYS) {
 		sched_day(cfg, ops, day, domain, now, force, res);
+		pthread_mutex_unlock(&sched_run_lock);
 		return 0;
 	}
-	if (ops->days(&days, &n) != 0)
+	if (ops->days(&days, &n) != 0) {
+		pthread_mutex_unlock(&sched_run_lock);
 		return -1;
+	}
 	for (i = 0; i < n; i++)
 		if (days[i] + TS_DAY <= now)
 			sched_day(cfg, ops, days[i], domain, now, force, res);
+	pthread_mutex_unlock(&sched_run_lock);
 	free(days);
 	return 0;
+}
+
+/* sched_wait - seconds until the next pass: a minute, or just past midnight */
+static int64_t
+sched_wait(int64_t now)
+{
+	int64_t	next = now - (now % TS_DAY) + TS_DAY + 1 - now;
+
+	if (now % TS_DAY < 0)
+		next -= TS_DAY;
+	return next > 0 && next < TLSRPT_SCHED_EVERY ? next :
+	    TLSRPT_SCHED_EVERY;
 }
 
 /* sched_main - the scheduler thread */
@@ -189,6 +208,7 @@ sched_main(void *arg)
 	struct tlsrpt_sched_result res;
 	struct timespec ts;
 	struct config *cfg;
+	int64_t	now;
 
 	(void)arg;
 	pthread_mutex_lock(&sched_lock);
@@ -199,14 +219,17 @@ sched_main(void *arg)
 		if (cfg->tlsrpt_enable && tlsrpt_sched_run(cfg, sched_env->ops,
 		    sched_env->now(), TLSRPT_SCHED_ALL_DAYS, NULL, 0, &res) != 0)
 			log_warnx("tlsrpt: cannot read the report store");
+		if (sched_env->housekeep != NULL)
+			sched_env->housekeep(cfg, sched_env->now());
 		sched_env->cfg_put(cfg);
+		now = sched_env->now();
 		pthread_mutex_lock(&sched_lock);
 		sched_npasses++;
 		pthread_cond_broadcast(&sched_cv);
 		if (sched_stop || sched_kicked)
 			continue;
 		(void)clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += TLSRPT_SCHED_EVERY;
+		ts.tv_sec += (time_t)sched_wait(now);
 		(void)pthread_cond_timedwait(&sched_cv, &sched_lock, &ts);
 	}
 	pthread_mutex_unlock(&sched_lock);

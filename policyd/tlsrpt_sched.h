@@ -28,7 +28,9 @@ struct tlsrpt_sched_ops {
 	long	(*forget)(int64_t day, const char *domain);
 	/* Send state by key "UNIQUE:N": 1 found, 0 not, -1 error. */
 	int	(*state_get)(const char *key, struct tlsrpt_send_state *st);
-	int	(*state_put)(const char *key, const struct tlsrpt_send_state *st);
+	/* ... r and r->rua[rua] are what the state is about (for lists). */
+	int	(*state_put)(const char *key, const struct tlsrpt_report *r,
+		    size_t rua, const struct tlsrpt_send_state *st);
 	/* One delivery (tlsrpt_send_deliver). */
 	int	(*deliver)(const struct config *cfg,
 		    const struct tlsrpt_report *r, const char *rua, time_t now,
@@ -61,11 +63,13 @@ int	tlsrpt_sched_run(const struct config *cfg,
 	    const char *domain, int force, struct tlsrpt_sched_result *res);
 
 /*
- * The scheduler thread: every TLSRPT_SCHED_EVERY seconds (or at once after
- * tlsrpt_sched_kick) it takes the config with cfg_get, and when
- * tlsrpt_enable is on runs tlsrpt_sched_run at now() over all closed
- * days, then gives the config back with cfg_put. now is the clock
- * (time(NULL) in the daemon; tests inject theirs).
+ * The scheduler thread: every TLSRPT_SCHED_EVERY seconds, one second after
+ * each UTC day boundary of now(), and at once after tlsrpt_sched_kick, it
+ * takes the config with cfg_get, and when tlsrpt_enable is on runs
+ * tlsrpt_sched_run at now() over all closed days, then housekeep, and
+ * gives the config back with cfg_put. now is the clock (the daemon's
+ * tlsrpt_store_now; tests inject theirs). Runs never overlap: a
+ * tlsrpt_sched_run from another thread (report send) waits for a pass.
  */
 #define TLSRPT_SCHED_EVERY	60
 
@@ -74,6 +78,8 @@ struct tlsrpt_sched_env {
 	struct config *(*cfg_get)(void);
 	void	(*cfg_put)(struct config *);
 	int64_t	(*now)(void);
+	/* Every pass, reporting on or off (retention); may be NULL. */
+	void	(*housekeep)(const struct config *cfg, int64_t now);
 };
 
 /* tlsrpt_sched_start - start the thread (env is kept, not copied). 0 or -1. */

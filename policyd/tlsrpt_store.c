@@ -18,9 +18,13 @@
  *	A policy keeps at most TLSRPT_DETAILS_MAX distinct details; the
  *	sessions of any further detail are added to the last one (and to
  *	"capped"), so a flood of distinct peers cannot grow the store.
- * BUGS
- *	Report mail we submit ourselves cannot be told apart here; only
- *	Postfix's own datagrams for mail to the rua domains would show it.
+ *
+ *	Report mail we submit ourselves is not told apart by the datagrams
+ *	Postfix sends about its delivery, so each submission leaves one
+ *	expected session for the recipient's domain, and the collector
+ *	leaves out the next datagram for that domain within an hour (counted
+ *	as "suppressed"). This can drop another message's session instead
+ *	of the report's own, but never more sessions than reports sent.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -53,6 +57,15 @@ static pthread_t ts_thread;
 static int ts_running, ts_stop;
 static struct tlsrpt_store_stats ts_stats;	/* under ts_lock */
 static atomic_ullong ts_capped;		/* from the add and the flush paths */
+static _Atomic int_least64_t ts_clock_offset;	/* tests only */
+
+/* Expected sessions of our own report mail, under ts_lock. */
+struct ts_expect {
+	char	domain[256];
+	int64_t	until;
+};
+static struct ts_expect ts_expect[TLSRPT_EXPECT_MAX];
+static size_t ts_nexpect;
 
 static const char *ts_detail_keys[] = {
 	"result-type", "sending-mta-ip", "receiving-mx-hostname",
@@ -70,6 +83,95 @@ tlsrpt_store_day(int64_t t)
 	if (t % 86400 < 0)
 		d -= 86400;
 	return d;
+}
+
+/* tlsrpt_store_set_clock_offset - shift the TLS-RPT clock (tests). */
+void
+tlsrpt_store_set_clock_offset(int64_t seconds)
+{
+	atomic_store(&ts_clock_offset, seconds);
+}
+
+/* tlsrpt_store_now - the TLS-RPT clock. */
+int64_t
+tlsrpt_store_now(void)
+{
+	return (int64_t)time(NULL) + (int64_t)atomic_load(&ts_clock_offset);
+}
+
+/* ts_lower - domain lower-cased without a final dot into buf; 0 or -1. */
+static int
+ts_lower(const char *domain, char *buf, size_t size)
+{
+	size_t	i, len;
+
+	if (domain == NULL || (len = strlen(domain)) == 0 || len >= size)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)domain[i];
+
+		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (len > 1 && buf[len - 1] == '.')
+		len--;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* ts_expect_expire - drop expectations past their time (ts_lock held). */
+static void
+ts_expect_expire(int64_t now)
+{
+	size_t	i = 0;
+
+	while (i < ts_nexpect) {
+		if (ts_expect[i].until < now)
+			ts_expect[i] = ts_expect[--ts_nexpect];
+		else
+			i++;
+	}
+}
+
+/* tlsrpt_store_expect_report - one session of our report mail to come. */
+void
+tlsrpt_store_expect_report(const char *domain)
+{
+	char	dom[256];
+	int64_t	now = tlsrpt_store_now();
+
+	if (ts_lower(domain, dom, sizeof(dom)) != 0)
+		return;
+	pthread_mutex_lock(&ts_lock);
+	ts_expect_expire(now);
+	if (ts_nexpect < TLSRPT_EXPECT_MAX) {
+		(void)snprintf(ts_expect[ts_nexpect].domain,
+		    sizeof(ts_expect[0].domain), "%s", dom);
+		ts_expect[ts_nexpect++].until = now + TLSRPT_EXPECT_SECS;
+	}
+	pthread_mutex_unlock(&ts_lock);
+}
+
+/* tlsrpt_store_take_report - 1 when a datagram for domain is our own. */
+int
+tlsrpt_store_take_report(const char *domain)
+{
+	char	dom[256];
+	size_t	i;
+	int	taken = 0;
+
+	if (ts_lower(domain, dom, sizeof(dom)) != 0)
+		return 0;
+	pthread_mutex_lock(&ts_lock);
+	ts_expect_expire(tlsrpt_store_now());
+	for (i = 0; i < ts_nexpect; i++)
+		if (strcmp(ts_expect[i].domain, dom) == 0) {
+			ts_expect[i] = ts_expect[--ts_nexpect];
+			ts_stats.suppressed++;
+			taken = 1;
+			break;
+		}
+	pthread_mutex_unlock(&ts_lock);
+	return taken;
 }
 
 /* ts_type_name - the RFC 8460 policy-type string. */
@@ -288,7 +390,7 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	if (ev->failed == 2 && (ev->result_type == NULL ||
 	    *ev->result_type == '\0'))
 		return -1;
-	day = tlsrpt_store_day(ev->when != 0 ? ev->when : (int64_t)time(NULL));
+	day = tlsrpt_store_day(ev->when != 0 ? ev->when : tlsrpt_store_now());
 
 	h = ts_fnv_str(h, rec);
 	h = ts_fnv_str(h, ts_type_name(ev->type));

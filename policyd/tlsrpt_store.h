@@ -50,6 +50,28 @@ struct tlsrpt_event {
 	const char *failure_reason_code;
 };
 
+/*
+ * The TLS-RPT clock: time(NULL) plus an offset that only tests set
+ * (MTASTS_TEST_CLOCK_OFFSET, read by main.c), so day rollover can be
+ * driven without waiting. Results count toward the day of this clock,
+ * and the scheduler and the report verbs use it too.
+ */
+void	tlsrpt_store_set_clock_offset(int64_t seconds);
+int64_t	tlsrpt_store_now(void);
+
+/*
+ * Report loops (R10, INTEGRATION-NOTES): a report mail we submit to an
+ * address in domain must not show up in that domain's next report.
+ * libtlsrpt's datagrams name no message, so tlsrpt_store_expect_report()
+ * notes one expected session for domain (for TLSRPT_EXPECT_SECS), and
+ * tlsrpt_store_take_report() - the collector asks for each datagram -
+ * returns 1 and uses up one when the datagram is to be left out.
+ */
+#define TLSRPT_EXPECT_SECS	3600
+#define TLSRPT_EXPECT_MAX	1024	/* pending expectations */
+void	tlsrpt_store_expect_report(const char *domain);
+int	tlsrpt_store_take_report(const char *domain);
+
 /* tlsrpt_store_init - load nothing yet; start accepting events. 0 or -1. */
 int	tlsrpt_store_init(void);
 
@@ -137,6 +159,7 @@ struct tlsrpt_store_stats {
 	uint64_t events;		/* accepted by tlsrpt_store_add */
 	uint64_t capped;		/* details counted under the last bucket */
 	uint64_t flushes;		/* LMDB batches written */
+	uint64_t suppressed;		/* sessions of our own report mail */
 };
 void	tlsrpt_store_get_stats(struct tlsrpt_store_stats *st);
 

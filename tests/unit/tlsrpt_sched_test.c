@@ -112,10 +112,15 @@ fake_state_get(const char *key, struct tlsrpt_send_state *st)
 
 /* fake_state_put - store a state through its text form, as the cache would */
 static int
-fake_state_put(const char *key, const struct tlsrpt_send_state *st)
+fake_state_put(const char *key, const struct tlsrpt_report *r, size_t rua,
+    const struct tlsrpt_send_state *st)
 {
 	char buf[TLSRPT_STATE_MAX];
 	size_t i;
+
+	/* The state is about r's rua-th URI; the daemon lists it so. */
+	if (r == NULL || rua >= r->nrua || r->rua[rua] == NULL)
+		return -1;
 
 	for (i = 0; i < nstates; i++)
 		if (strcmp(states[i].key, key) == 0)
