@@ -515,6 +515,27 @@ def test_tls_required_no_never_held(stack):
 	    enforce=[stack.enforce_pending(), stack.enforce_pending()])
 
 
+def test_tls_required_no_starts_no_probe(stack):
+	"""Report mail (TLS-Required: No) is never held, so policyd must
+	not probe its domains either: the probe sessions would only feed the
+	recipient's next TLS-RPT report (loops, RFC 8460 §3). The second
+	domain, asked about by ordinary mail, is probed."""
+	need(stack, "sts", "hold")
+	quiet, probed = stack.enforce_pending(), stack.enforce_pending()
+	run_script(stack.milter(), "tls_required", enforce=[quiet, probed])
+	r = stack.policyd.ctl("show %s" % quiet)
+	assert r.get("ok") and r.get("mode") == "enforce", r
+	assert r.get("route") is None, r
+	r = stack.policyd.ctl("show %s" % probed)
+	assert r.get("ok") and r.get("route") is not None, r
+	# The control verb itself: noprobe leaves the route alone.
+	r = stack.policyd.ctl("sts %s 0 noprobe" % quiet)
+	assert r.get("ok") and r.get("state") == "enforce/pending", r
+	assert stack.policyd.ctl("show %s" % quiet).get("route") is None
+	r = stack.policyd.ctl("sts %s 0 maybe" % quiet)
+	assert not r.get("ok") and "usage" in r.get("error", ""), r
+
+
 # --- hold and timing ----------------------------------------------------
 
 def test_hold_no(stack):
