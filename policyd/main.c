@@ -349,6 +349,7 @@ main(int argc, char *argv[])
 	/* Until the daemon is up, errors also go to the starting terminal. */
 	log_init(progname, cfg->syslog_facility, 1);
 	log_set_level(cfg->log_level);
+	test_clock();
 	if (defaults)
 		log_info("no %s: using the built-in defaults",
 		    CONFIG_DEFAULT_PATH);
@@ -395,7 +396,6 @@ main(int argc, char *argv[])
 		listen_close_all();
 		fatalx("resolver: %s", err);
 	}
-	test_clock();
 	policyd_started = time(NULL);
 	if (worker_start(WORKER_THREADS) != 0 || refresh_start() != 0 ||
 	    route_start(ROUTE_THREADS) != 0 || hold_start() != 0 ||
