@@ -55,9 +55,9 @@
 /* Every word of a full line: "hold ID D1 D2 ..." may have many. */
 #define MAX_ARGS	(CONTROL_LINE_MAX / 2 + 2)
 
-/* iso_time - ISO 8601 UTC, or JSON null for 0. */
-static json_t *
-iso_time(int64_t t)
+/* control_time - ISO 8601 UTC, or JSON null for 0. */
+json_t *
+control_time(int64_t t)
 {
 	struct tm tm;
 	time_t	tt = (time_t)t;
@@ -69,9 +69,9 @@ iso_time(int64_t t)
 	return json_string(buf);
 }
 
-/* str_or_null - a JSON string, or null for NULL/empty. */
-static json_t *
-str_or_null(const char *s)
+/* control_str - a JSON string, or null for NULL/empty. */
+json_t *
+control_str(const char *s)
 {
 	return s != NULL && *s != '\0' ? json_string(s) : json_null();
 }
@@ -94,9 +94,9 @@ show_object(const char *domain, const struct record *rec, time_t now)
 		json_object_set_new(o, "max_age",
 		    json_integer(rec->policy.max_age));
 		json_object_set_new(o, "id", json_string(rec->id));
-		json_object_set_new(o, "fetched_at", iso_time(rec->fetched_at));
+		json_object_set_new(o, "fetched_at", control_time(rec->fetched_at));
 		json_object_set_new(o, "expires_at",
-		    iso_time(record_expires_at(rec)));
+		    control_time(record_expires_at(rec)));
 		json_object_set_new(o, "expired",
 		    json_boolean(!lookup_valid(rec, now)));
 		json_object_set_new(o, "negative_until", json_null());
@@ -112,11 +112,11 @@ show_object(const char *domain, const struct record *rec, time_t now)
 		json_object_set_new(o, "expired",
 		    json_boolean(now >= rec->neg_until));
 		json_object_set_new(o, "negative_until",
-		    iso_time(rec->neg_until));
+		    control_time(rec->neg_until));
 	}
-	json_object_set_new(o, "txt_checked_at", iso_time(rec->txt_checked_at));
-	json_object_set_new(o, "last_used", iso_time(rec->last_used));
-	json_object_set_new(o, "last_error", str_or_null(rec->last_error));
+	json_object_set_new(o, "txt_checked_at", control_time(rec->txt_checked_at));
+	json_object_set_new(o, "last_used", control_time(rec->last_used));
+	json_object_set_new(o, "last_error", control_str(rec->last_error));
 	json_object_set_new(o, "route", route_show(domain));
 	return o;
 }
@@ -357,7 +357,7 @@ do_refresh(const char *arg)
 	} else {
 		json_object_set_new(o, "result",
 		    json_string(discover_result_name(res.kind)));
-		json_object_set_new(o, "error", str_or_null(res.why));
+		json_object_set_new(o, "error", control_str(res.why));
 	}
 	if (cache_get(d, &rec) == 1) {
 		json_object_set_new(o, "policy", rec.state == RECORD_POLICY ?
@@ -413,7 +413,7 @@ do_hold(const char *id, char *const *domains, size_t n)
 		return reply_error("%s", err);
 	o = reply_ok();
 	json_object_set_new(o, "queue_id", json_string(id));
-	json_object_set_new(o, "held_at", iso_time(held_at));
+	json_object_set_new(o, "held_at", control_time(held_at));
 	return o;
 }
 

@@ -6,11 +6,21 @@
 #ifndef MTASTS_CONTROL_H
 #define MTASTS_CONTROL_H
 
+#include <stdint.h>
+
+#include <jansson.h>
+
 #define CONTROL_PROTOCOL	1
 #define CONTROL_LINE_MAX	1024
 #define CONTROL_IDLE		600
 
 /* control_conn - serve one control connection until it closes. */
 void	control_conn(int fd);
+
+/* control_time - t as ISO 8601 UTC, or JSON null for t <= 0 (new reference). */
+json_t *control_time(int64_t t);
+
+/* control_str - s as a JSON string, or null for NULL or "" (new reference). */
+json_t *control_str(const char *s);
 
 #endif

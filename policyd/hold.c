@@ -40,6 +40,7 @@
 
 #include "cache.h"
 #include "hold.h"
+#include "control.h"
 #include "log.h"
 #include "mx_match.h"
 #include "policyd.h"
@@ -271,20 +272,6 @@ out:
 	return ret;
 }
 
-/* iso_time - ISO 8601 UTC, or JSON null for 0. */
-static json_t *
-iso_time(int64_t t)
-{
-	struct tm tm;
-	time_t	tt = (time_t)t;
-	char	buf[32];
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
 struct holds {
 	struct hold *v;
 	size_t	n, cap;
@@ -339,7 +326,7 @@ hold_list(void)
 		o = json_object();
 		ds = json_array();
 		json_object_set_new(o, "queue_id", json_string(h->id));
-		json_object_set_new(o, "held_at", iso_time(h->held_at));
+		json_object_set_new(o, "held_at", control_time(h->held_at));
 		for (j = 0; j < h->ndomains; j++) {
 			d = json_object();
 			json_object_set_new(d, "domain",
@@ -351,7 +338,7 @@ hold_list(void)
 		}
 		json_object_set_new(o, "domains", ds);
 		json_object_set_new(o, "released_at",
-		    iso_time(h->stage > 0 ? h->released_at : 0));
+		    control_time(h->stage > 0 ? h->released_at : 0));
 		json_object_set_new(o, "release_failures",
 		    json_integer(h->failures));
 		json_array_append_new(a, o);

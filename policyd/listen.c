@@ -54,10 +54,10 @@ static struct listener listeners[LISTEN_MAX];
 static int nlisteners;
 static atomic_int nconn;
 
-/* open_unix - bind a unix stream socket at path. */
-static int
-open_unix(const char *path, unsigned int mode, const char *group, char *err,
-    size_t errsz)
+/* listen_unix - bind a unix socket of type at path (stream: listening). */
+int
+listen_unix(const char *path, int type, unsigned int mode, const char *group,
+    char *err, size_t errsz)
 {
 	struct sockaddr_un sun;
 	struct stat st;
@@ -77,14 +77,15 @@ open_unix(const char *path, unsigned int mode, const char *group, char *err,
 			    path);
 			return -1;
 		}
-		if ((probe = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+		if ((probe = socket(AF_UNIX, type, 0)) < 0) {
 			snprintf(err, errsz, "socket: %s", strerror(errno));
 			return -1;
 		}
 		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 			close(probe);
-			snprintf(err, errsz, "%s: another daemon is listening "
-			    "there; stop it first", path);
+			snprintf(err, errsz, "%s: another daemon is %s there; "
+			    "stop it first", path, type == SOCK_STREAM ?
+			    "listening" : "bound");
 			return -1;
 		}
 		close(probe);
@@ -95,7 +96,7 @@ open_unix(const char *path, unsigned int mode, const char *group, char *err,
 		}
 		log_info("removed stale socket %s", path);
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+	if ((fd = socket(AF_UNIX, type, 0)) < 0) {
 		snprintf(err, errsz, "socket: %s", strerror(errno));
 		return -1;
 	}
@@ -119,7 +120,7 @@ open_unix(const char *path, unsigned int mode, const char *group, char *err,
 			goto fail_unlink;
 		}
 	}
-	if (listen(fd, 128) != 0) {
+	if (type == SOCK_STREAM && listen(fd, 128) != 0) {
 		snprintf(err, errsz, "listen %s: %s", path, strerror(errno));
 		goto fail_unlink;
 	}
@@ -204,7 +205,7 @@ listen_open(const char *spec, unsigned int mode, const char *group, char *err,
 	else if (spec[0] == '/')
 		path = spec;
 	if (path != NULL)
-		fd = open_unix(path, mode, group, err, errsz);
+		fd = listen_unix(path, SOCK_STREAM, mode, group, err, errsz);
 	else if (strncmp(spec, "inet:", 5) == 0)
 		fd = open_inet(spec + 5, err, errsz);
 	else {

@@ -19,6 +19,14 @@ int	listen_open(const char *spec, unsigned int mode, const char *group,
 	    char *err, size_t errsz);
 
 /*
+ * listen_unix - bind a unix socket of type (SOCK_STREAM, then listening,
+ * or SOCK_DGRAM) at path with mode and group, replacing a stale socket
+ * file as listen_open does. The fd, or -1 with a reason in err.
+ */
+int	listen_unix(const char *path, int type, unsigned int mode,
+	    const char *group, char *err, size_t errsz);
+
+/*
  * listen_serve - accept on fd in a thread of its own and hand each
  * connection to conn(fd) in a new detached thread. 0 or -1.
  */

@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "control.h"
 #include "log.h"
 #include "lookup.h"
 #include "mx_match.h"
@@ -952,27 +953,6 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 
 /* --- the control socket's view ----------------------------------------- */
 
-/* iso_time - ISO 8601 UTC, or JSON null for 0. */
-static json_t *
-iso_time(int64_t t)
-{
-	struct tm tm;
-	time_t	tt = (time_t)t;
-	char	buf[32];
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-/* str_or_null - a JSON string, or null for "". */
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL && *s != '\0' ? json_string(s) : json_null();
-}
-
 /* route_show - the route object of the control socket. */
 json_t *
 route_show(const char *domain)
@@ -1013,13 +993,13 @@ route_show(const char *domain)
 		record_free(&rec);
 
 	o = json_object();
-	json_object_set_new(o, "state", str_or_null(state));
-	json_object_set_new(o, "mx", str_or_null(rr->mx));
-	json_object_set_new(o, "checked_at", iso_time(rr->checked_at));
-	json_object_set_new(o, "failure", str_or_null(rr->failure));
-	json_object_set_new(o, "why", str_or_null(rr->why));
-	json_object_set_new(o, "policy_id", str_or_null(rr->policy_id));
-	json_object_set_new(o, "next_try", iso_time(rr->next_try));
+	json_object_set_new(o, "state", control_str(state));
+	json_object_set_new(o, "mx", control_str(rr->mx));
+	json_object_set_new(o, "checked_at", control_time(rr->checked_at));
+	json_object_set_new(o, "failure", control_str(rr->failure));
+	json_object_set_new(o, "why", control_str(rr->why));
+	json_object_set_new(o, "policy_id", control_str(rr->policy_id));
+	json_object_set_new(o, "next_try", control_time(rr->next_try));
 	json_object_set_new(o, "probing", json_boolean(running));
 	a = json_array();
 	for (i = 0; i < rr->nres; i++) {
@@ -1027,11 +1007,11 @@ route_show(const char *domain)
 		json_object_set_new(x, "mx", json_string(rr->res[i].mx));
 		json_object_set_new(x, "result",
 		    json_string(rr->res[i].result));
-		json_object_set_new(x, "why", str_or_null(rr->res[i].why));
-		json_object_set_new(x, "addr", str_or_null(rr->res[i].addr));
-		json_object_set_new(x, "helo", str_or_null(rr->res[i].helo));
+		json_object_set_new(x, "why", control_str(rr->res[i].why));
+		json_object_set_new(x, "addr", control_str(rr->res[i].addr));
+		json_object_set_new(x, "helo", control_str(rr->res[i].helo));
 		json_object_set_new(x, "checked_at",
-		    iso_time(rr->res[i].checked_at));
+		    control_time(rr->res[i].checked_at));
 		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "results", a);

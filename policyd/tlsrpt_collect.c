@@ -15,11 +15,8 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "log.h"
 #include "tlsrpt_collect.h"
 #include "tlsrpt_dgram.h"
@@ -56,77 +54,19 @@ int
 tlsrpt_collect_open(const char *path, unsigned int mode, const char *group,
     char *err, size_t errsz)
 {
-	struct sockaddr_un sun;
-	struct stat st;
-	struct group *gr;
-	int	fd = -1, probe;
+	int	fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errsz, "%s: socket path too long", path);
+	if ((fd = listen_unix(path, SOCK_DGRAM, mode, group, err,
+	    errsz)) < 0)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errsz, "%s: exists and is not a socket",
-			    path);
-			return -1;
-		}
-		if ((probe = socket(AF_UNIX, SOCK_DGRAM, 0)) < 0) {
-			snprintf(err, errsz, "socket: %s", strerror(errno));
-			return -1;
-		}
-		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(probe);
-			snprintf(err, errsz, "%s: another collector is "
-			    "bound there; stop it first", path);
-			return -1;
-		}
-		close(probe);
-		if (unlink(path) != 0) {
-			snprintf(err, errsz, "%s: cannot remove stale socket: "
-			    "%s", path, strerror(errno));
-			return -1;
-		}
-		log_info("removed stale socket %s", path);
-	}
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) < 0) {
-		snprintf(err, errsz, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(err, errsz, "bind %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (chmod(path, mode) != 0) {
-		snprintf(err, errsz, "chmod %s: %s", path, strerror(errno));
-		goto fail_unlink;
-	}
-	if (group != NULL && *group != '\0') {
-		if ((gr = getgrnam(group)) == NULL) {
-			snprintf(err, errsz, "socket_group %s: no such group",
-			    group);
-			goto fail_unlink;
-		}
-		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
-			snprintf(err, errsz, "chown %s: %s", path,
-			    strerror(errno));
-			goto fail_unlink;
-		}
-	}
 	if ((tc_path = strdup(path)) == NULL) {
 		snprintf(err, errsz, "out of memory");
-		goto fail_unlink;
+		unlink(path);
+		close(fd);
+		return -1;
 	}
 	tc_fd = fd;
 	return 0;
-fail_unlink:
-	unlink(path);
-fail:
-	close(fd);
-	return -1;
 }
 
 /* tc_type - the store's policy type of a datagram policy. */

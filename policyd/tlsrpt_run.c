@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "control.h"
 #include "log.h"
 #include "policyd.h"
 #include "tlsrpt_report.h"
@@ -245,20 +246,6 @@ tr_cmp(const void *a, const void *b)
 	    y->rua != NULL ? y->rua : "");
 }
 
-/* tr_iso - ISO 8601 UTC, or JSON null for 0 */
-static json_t *
-tr_iso(int64_t t)
-{
-	struct tm tm;
-	time_t	tt = (time_t)t;
-	char	buf[32];
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
 /* tr_items_free - free the gathered states */
 static void
 tr_items_free(struct tr_items *items)
@@ -308,11 +295,11 @@ tlsrpt_run_deliveries(const char *submitter)
 		    json_string(tlsrpt_send_status_name(it->st.status)));
 		json_object_set_new(o, "attempts",
 		    json_integer((json_int_t)it->st.attempts));
-		json_object_set_new(o, "first", tr_iso(it->st.first));
-		json_object_set_new(o, "last", tr_iso(it->st.last));
+		json_object_set_new(o, "first", control_time(it->st.first));
+		json_object_set_new(o, "last", control_time(it->st.last));
 		json_object_set_new(o, "next",
 		    it->st.status == TLSRPT_SEND_PENDING ?
-		    tr_iso(it->st.next) : json_null());
+		    control_time(it->st.next) : json_null());
 		json_object_set_new(o, "error", it->st.error[0] != '\0' ?
 		    json_string(it->st.error) : json_null());
 		json_array_append_new(arr, o);
