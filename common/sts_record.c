@@ -5,6 +5,9 @@
  *	#include "sts_record.h"
  *
  *	long txt_rdata_join(rdata, rdlen, out, outsz)
+ *	int txt_field_ascii(buf, len, &why)
+ *	int txt_field_next(buf, len, &pos, &name, &nlen, &why)
+ *	int txt_field_value(buf, len, &pos, &vlen, &why)
  *	int sts_record_is_candidate(buf, len)
  *	int sts_record_parse(buf, len, &rec, &why)
  *	enum sts_select sts_record_select(rrs, n, &rec, &why)
@@ -12,6 +15,9 @@
  *	txt_rdata_join() turns the wire form of one TXT RR (a sequence of
  *	length-prefixed character-strings) into one string, joined with no
  *	separator (T3).
+ *
+ *	txt_field_*() scan the tag-value fields after a version, a
+ *	grammar RFC 8460 took from RFC 8461; tlsrpt_record.c uses them too.
  *
  *	sts_record_is_candidate() is the discovery filter: an RR counts only
  *	when it begins with exactly the bytes "v=STSv1;" (T4). Note that
@@ -97,6 +103,89 @@ txt_rdata_join(const unsigned char *rdata, size_t rdlen, char *out,
 	return (long)olen;
 }
 
+/* txt_field_ascii - no NUL and no byte >= 0x80 */
+int
+txt_field_ascii(const char *buf, size_t len, const char **why)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == 0 || p[i] >= 0x80) {
+			*why = "record holds a NUL or non-ASCII byte";
+			return -1;
+		}
+	return 0;
+}
+
+/* txt_field_next - the delimiter, name and "=" of the next field */
+int
+txt_field_next(const char *buf, size_t len, size_t *pos, size_t *name,
+    size_t *nlen, const char **why)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t	at = *pos;
+
+	if (at >= len)
+		return 0;			/* the end of the record */
+	/* field-delim = *WSP ";" *WSP */
+	while (at < len && sts_is_wsp(p[at]))
+		at++;
+	if (at == len || p[at] != ';') {
+		*why = at == len ? "white space at the end without a ';'" :
+		    "fields must be separated by ';'";
+		return -1;
+	}
+	at++;
+	while (at < len && sts_is_wsp(p[at]))
+		at++;
+	if (at == len) {
+		*pos = at;
+		return 0;			/* trailing delimiter */
+	}
+	*name = at;
+	if (!sts_is_alnum(p[at])) {
+		*why = "field name must start with a letter or digit";
+		return -1;
+	}
+	while (at < len && sts_is_name_char(p[at]))
+		at++;
+	*nlen = at - *name;
+	if (*nlen > STS_EXT_NAME_MAX) {
+		*why = "field name longer than 32 characters";
+		return -1;
+	}
+	if (at == len || p[at] != '=') {
+		*why = "field name must be followed by '='";
+		return -1;
+	}
+	*pos = at + 1;
+	return 1;
+}
+
+/* txt_field_value - an extension value */
+int
+txt_field_value(const char *buf, size_t len, size_t *pos, size_t *vlen,
+    const char **why)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t	at = *pos;
+
+	while (at < len && sts_is_value_char(p[at]))
+		at++;
+	if (at == *pos) {
+		*why = "field has an empty value";
+		return -1;
+	}
+	if (at < len && p[at] == '=') {
+		*why = "'=' is not allowed in a field value";
+		return -1;
+	}
+	*vlen = at - *pos;
+	*pos = at;
+	return 0;
+}
+
 /* sts_record_is_candidate - does the RR start with exactly "v=STSv1;"? */
 int
 sts_record_is_candidate(const char *buf, size_t len)
@@ -112,8 +201,8 @@ sts_record_parse(const char *buf, size_t len, struct sts_record *rec,
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	const char *reason = NULL;
-	size_t	pos, i, name, nlen, value, vlen, nfields = 0;
-	int	have_id = 0;
+	size_t	pos, i, name = 0, nlen = 0, value, vlen, nfields = 0;
+	int	have_id = 0, r;
 	struct sts_record out;
 
 	memset(&out, 0, sizeof(out));
@@ -121,62 +210,16 @@ sts_record_parse(const char *buf, size_t len, struct sts_record *rec,
 		reason = "record does not begin with \"v=STSv1;\"";
 		goto out;
 	}
-	for (i = 0; i < len; i++) {
-		if (p[i] == 0 || p[i] >= 0x80) {
-			reason = "record holds a NUL or non-ASCII byte";
-			goto out;
-		}
-	}
+	if (txt_field_ascii(buf, len, &reason) != 0)
+		goto out;
 
 	pos = STS_VERSION_LEN;
-	while (pos < len) {
-		/* sts-field-delim = *WSP ";" *WSP */
-		while (pos < len && sts_is_wsp(p[pos]))
-			pos++;
-		if (pos == len || p[pos] != ';') {
-			reason = pos == len ?
-			    "white space at the end without a ';'" :
-			    "fields must be separated by ';'";
-			goto out;
-		}
-		pos++;
-		while (pos < len && sts_is_wsp(p[pos]))
-			pos++;
-		if (pos == len)
-			break;			/* trailing delimiter */
-
-		/* sts-ext-name, which also covers "id" */
-		name = pos;
-		if (!sts_is_alnum(p[pos])) {
-			reason = "field name must start with a letter or digit";
-			goto out;
-		}
-		while (pos < len && sts_is_name_char(p[pos]))
-			pos++;
-		nlen = pos - name;
-		if (nlen > STS_EXT_NAME_MAX) {
-			reason = "field name longer than 32 characters";
-			goto out;
-		}
-		if (pos == len || p[pos] != '=') {
-			reason = "field name must be followed by '='";
-			goto out;
-		}
-		pos++;
-
+	while ((r = txt_field_next(buf, len, &pos, &name, &nlen,
+	    &reason)) == 1) {
 		/* sts-ext-value, which also covers the id value */
 		value = pos;
-		while (pos < len && sts_is_value_char(p[pos]))
-			pos++;
-		vlen = pos - value;
-		if (vlen == 0) {
-			reason = "field has an empty value";
+		if (txt_field_value(buf, len, &pos, &vlen, &reason) != 0)
 			goto out;
-		}
-		if (pos < len && p[pos] == '=') {
-			reason = "'=' is not allowed in a field value";
-			goto out;
-		}
 		nfields++;
 
 		if (have_id || nlen != 2 || memcmp(buf + name, "id", 2) != 0 ||
@@ -191,6 +234,8 @@ sts_record_parse(const char *buf, size_t len, struct sts_record *rec,
 		out.id[vlen] = '\0';
 		have_id = 1;
 	}
+	if (r < 0)
+		goto out;
 	if (nfields == 0) {
 		reason = "record has no fields after the version";
 		goto out;

@@ -33,6 +33,33 @@ enum sts_select {
 long	txt_rdata_join(const unsigned char *rdata, size_t rdlen, char *out,
 	    size_t outsz);
 
+/*
+ * The tag-value grammar both "v=STSv1" (RFC 8461) and "v=TLSRPTv1" (RFC
+ * 8460) records use after their version.
+ *
+ * txt_field_ascii - 0 when len bytes of buf hold no NUL and no byte
+ * >= 0x80; -1 with a reason in *why.
+ */
+int	txt_field_ascii(const char *buf, size_t len, const char **why);
+
+/*
+ * txt_field_next - from *pos (the end of the version or of the previous
+ * field): *WSP ";" *WSP, then a field name (ALPHA / DIGIT, then up to 31 of
+ * ALPHA / DIGIT / "_" / "-" / ".") and "=". Returns 1 with the name at
+ * *name, *nlen long, and *pos just past the "="; 0 at the end of the record
+ * (a trailing delimiter is allowed); -1 with a reason in *why.
+ */
+int	txt_field_next(const char *buf, size_t len, size_t *pos, size_t *name,
+	    size_t *nlen, const char **why);
+
+/*
+ * txt_field_value - an extension value at *pos (1* of %x21-3A / %x3C /
+ * %x3E-7E, not followed by "="): 0 with its length in *vlen and *pos past
+ * it, or -1 with a reason in *why.
+ */
+int	txt_field_value(const char *buf, size_t len, size_t *pos,
+	    size_t *vlen, const char **why);
+
 /* sts_record_is_candidate - does the RR start with exactly "v=STSv1;" (T4)? */
 int	sts_record_is_candidate(const char *buf, size_t len);
 

@@ -39,7 +39,6 @@
 #define TR_PREFIX	"v=TLSRPTv1;"
 #define TR_PREFIX_LEN	(sizeof(TR_PREFIX) - 1)
 #define TR_VERSION_LEN	(TR_PREFIX_LEN - 1)	/* "v=TLSRPTv1" */
-#define TR_NAME_MAX	32			/* 1 + *31 in the ABNF */
 
 /* tr_is_alpha - ASCII ALPHA. */
 static int
@@ -68,21 +67,6 @@ static int
 tr_is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* tr_is_name_char - the tail of tlsrpt-ext-name. */
-static int
-tr_is_name_char(unsigned char c)
-{
-	return tr_is_alpha(c) || tr_is_digit(c) || c == '_' || c == '-' ||
-	    c == '.';
-}
-
-/* tr_is_value_char - tlsrpt-ext-value: %x21-3A / %x3C / %x3E-7E. */
-static int
-tr_is_value_char(unsigned char c)
-{
-	return c >= 0x21 && c <= 0x7e && c != ';' && c != '=';
 }
 
 /*
@@ -240,11 +224,10 @@ int
 tlsrpt_record_parse(const char *buf, size_t len, struct tlsrpt_record *rec,
     const char **why)
 {
-	const unsigned char *p = (const unsigned char *)buf;
 	const char *reason = NULL;
 	struct tlsrpt_record out;
-	size_t	pos, i, name, nlen, value;
-	int	have_rua = 0;
+	size_t	pos, name = 0, nlen = 0, vlen;
+	int	have_rua = 0, r;
 
 	memset(&out, 0, sizeof(out));
 	memset(rec, 0, sizeof(*rec));
@@ -252,66 +235,23 @@ tlsrpt_record_parse(const char *buf, size_t len, struct tlsrpt_record *rec,
 		reason = "record does not begin with \"v=TLSRPTv1;\"";
 		goto out;
 	}
-	for (i = 0; i < len; i++) {
-		if (p[i] == 0 || p[i] >= 0x80) {
-			reason = "record holds a NUL or non-ASCII byte";
-			goto out;
-		}
-	}
+	if (txt_field_ascii(buf, len, &reason) != 0)
+		goto out;
 
 	pos = TR_VERSION_LEN;
-	while (pos < len) {
-		/* field-delim = *WSP ";" *WSP */
-		while (pos < len && tr_is_wsp(p[pos]))
-			pos++;
-		if (pos == len || p[pos] != ';') {
-			reason = pos == len ?
-			    "white space at the end without a ';'" :
-			    "fields must be separated by ';'";
-			goto out;
-		}
-		pos++;
-		while (pos < len && tr_is_wsp(p[pos]))
-			pos++;
-		if (pos == len)
-			break;			/* trailing delimiter */
-
-		name = pos;
-		if (!tr_is_alpha(p[pos]) && !tr_is_digit(p[pos])) {
-			reason = "field name must start with a letter or digit";
-			goto out;
-		}
-		while (pos < len && tr_is_name_char(p[pos]))
-			pos++;
-		nlen = pos - name;
-		if (nlen > TR_NAME_MAX) {
-			reason = "field name longer than 32 characters";
-			goto out;
-		}
-		if (pos == len || p[pos] != '=') {
-			reason = "field name must be followed by '='";
-			goto out;
-		}
-		pos++;
-
+	while ((r = txt_field_next(buf, len, &pos, &name, &nlen,
+	    &reason)) == 1) {
 		if (nlen == 3 && memcmp(buf + name, "rua", 3) == 0) {
 			if (tr_rua(buf, len, &pos, &out, &reason) == -1)
 				goto out;
 			have_rua = 1;
 			continue;
 		}
-		value = pos;
-		while (pos < len && tr_is_value_char(p[pos]))
-			pos++;
-		if (pos == value) {
-			reason = "field has an empty value";
+		if (txt_field_value(buf, len, &pos, &vlen, &reason) != 0)
 			goto out;
-		}
-		if (pos < len && p[pos] == '=') {
-			reason = "'=' is not allowed in a field value";
-			goto out;
-		}
 	}
+	if (r < 0)
+		goto out;
 	if (!have_rua) {
 		reason = "record has no rua= field";
 		goto out;
