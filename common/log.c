@@ -315,3 +315,29 @@ panic(const char *fmt, ...)
 	LOG_BODY(LOG_LEVEL_ERR, LOG_CRIT, "panic: ", -1);
 	abort();
 }
+
+/* log_oneline - format a one-line printable reason */
+void
+log_oneline(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list ap;
+	size_t	i, len;
+
+	if (buf == NULL || bufsz == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, bufsz, fmt, ap);
+	va_end(ap);
+	len = strlen(buf);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c < 0x20)
+			buf[i] = ' ';
+		else if (c >= 0x7f)
+			buf[i] = '?';
+	}
+}

@@ -4,6 +4,8 @@
 #ifndef MTASTS_LOG_H
 #define MTASTS_LOG_H
 
+#include <stddef.h>
+
 #include <stdarg.h>
 
 #define LOGFMT(a, b)	__attribute__((format(printf, a, b)))
@@ -47,5 +49,13 @@ void	fatal(const char *fmt, ...) LOGFMT(1, 2) __attribute__((noreturn));
 void	fatalx(const char *fmt, ...) LOGFMT(1, 2) __attribute__((noreturn));
 /* panic - a programmer error: log and abort(). */
 void	panic(const char *fmt, ...) LOGFMT(1, 2) __attribute__((noreturn));
+
+/*
+ * log_oneline - format into buf (size bufsz) as one printable line for a
+ * log or a reply: trailing CR, LF and spaces dropped, other control
+ * characters made spaces, DEL and bytes >= 0x80 made '?' (text from peers
+ * must not forge log lines or carry raw bytes into them).
+ */
+void	log_oneline(char *buf, size_t bufsz, const char *fmt, ...) LOGFMT(3, 4);
 
 #endif

@@ -143,29 +143,6 @@ struct fetch_ctx {
 static int fetch_ex_index = -1;
 static pthread_once_t fetch_ex_once = PTHREAD_ONCE_INIT;
 
-/* fetch_oneline - format into buf, then make it one printable line. */
-static void
-fetch_oneline(char *buf, size_t bufsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fetch_oneline(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	va_list ap;
-	size_t	i, len;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, bufsz, fmt, ap);
-	va_end(ap);
-	len = strlen(buf);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-	    buf[len - 1] == ' '))
-		buf[--len] = '\0';
-	for (i = 0; i < len; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = ' ';
-}
-
 /* fetch_set_verdict - a callback's decision, the first one wins. */
 static void
 fetch_set_verdict(struct fetch_ctx *f, enum fetch_status st, const char *why)
@@ -174,7 +151,7 @@ fetch_set_verdict(struct fetch_ctx *f, enum fetch_status st, const char *why)
 		return;
 	f->verdict_set = 1;
 	f->verdict = st;
-	fetch_oneline(f->why, sizeof(f->why), "%s", why);
+	log_oneline(f->why, sizeof(f->why), "%s", why);
 }
 
 /* fetch_lower - ASCII tolower, independent of the locale. */
@@ -321,7 +298,7 @@ fetch_x509_name(const X509_NAME *name, char *out, size_t outsz)
 		return;
 	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0 &&
 	    (n = BIO_get_mem_data(b, &p)) > 0)
-		fetch_oneline(out, outsz, "%.*s", (int)(n > 1024 ? 1024 : n),
+		log_oneline(out, outsz, "%.*s", (int)(n > 1024 ? 1024 : n),
 		    p);
 	BIO_free(b);
 }
@@ -629,11 +606,11 @@ fetch_classify(struct fetch_ctx *f, CURLcode rc, const char *errbuf,
 	if (fetch_is_webpki(rc, verify)) {
 		res->status = FETCH_WEBPKI;
 		if (fetch_verify_failed(verify))
-			fetch_oneline(res->why, sizeof(res->why),
+			log_oneline(res->why, sizeof(res->why),
 			    "certificate verify failed: %s",
 			    X509_verify_cert_error_string(verify));
 		else
-			fetch_oneline(res->why, sizeof(res->why),
+			log_oneline(res->why, sizeof(res->why),
 			    "certificate verify failed: %s", detail);
 		return;
 	}
@@ -648,18 +625,18 @@ fetch_classify(struct fetch_ctx *f, CURLcode rc, const char *errbuf,
 		res->why[0] = '\0';
 		return;
 	case CURLE_FILESIZE_EXCEEDED:
-		fetch_oneline(res->why, sizeof(res->why), "%s", FETCH_TOO_BIG);
+		log_oneline(res->why, sizeof(res->why), "%s", FETCH_TOO_BIG);
 		return;
 	case CURLE_OPERATION_TIMEDOUT:
-		fetch_oneline(res->why, sizeof(res->why), "timeout: %s",
+		log_oneline(res->why, sizeof(res->why), "timeout: %s",
 		    detail);
 		return;
 	case CURLE_SSL_CONNECT_ERROR:
-		fetch_oneline(res->why, sizeof(res->why),
+		log_oneline(res->why, sizeof(res->why),
 		    "TLS handshake failed: %s", detail);
 		return;
 	default:
-		fetch_oneline(res->why, sizeof(res->why), "%s", detail);
+		log_oneline(res->why, sizeof(res->why), "%s", detail);
 		return;
 	}
 }
@@ -673,7 +650,7 @@ fetch_seen(struct fetch_ctx *f, struct fetch_result *res)
 	if (curl_easy_getinfo(f->curl, CURLINFO_CONTENT_TYPE, &ct) ==
 	    CURLE_OK && ct != NULL) {
 		res->have_content_type = 1;
-		fetch_oneline(res->content_type, sizeof(res->content_type),
+		log_oneline(res->content_type, sizeof(res->content_type),
 		    "%s", ct);
 	}
 	res->body_size = f->received;
@@ -765,7 +742,7 @@ fetch_setup(struct fetch_ctx *f, const struct config *cfg, const char *url,
 	return 0;
 fail:
 	res->status = FETCH_ERROR;
-	fetch_oneline(res->why, sizeof(res->why), "libcurl: %s: %s", opt,
+	log_oneline(res->why, sizeof(res->why), "libcurl: %s: %s", opt,
 	    curl_easy_strerror(rc));
 	return -1;
 }
@@ -799,12 +776,12 @@ fetch_policy(const struct config *cfg, const char *domain,
 	    FETCH_MAX_TIMEOUT_MS : timeout_ms * 1000;
 
 	if (domain == NULL || !fetch_domain_ok(domain)) {
-		fetch_oneline(res->why, sizeof(res->why),
+		log_oneline(res->why, sizeof(res->why),
 		    "invalid policy domain");
 		goto out;
 	}
 	if (port > 65535) {
-		fetch_oneline(res->why, sizeof(res->why),
+		log_oneline(res->why, sizeof(res->why),
 		    "invalid policy_https_port %u", port);
 		goto out;
 	}
@@ -817,7 +794,7 @@ fetch_policy(const struct config *cfg, const char *domain,
 
 	resolver_addrs(f.host, &addrs);
 	if (addrs.status != DNS_OK || addrs.n == 0) {
-		fetch_oneline(res->why, sizeof(res->why),
+		log_oneline(res->why, sizeof(res->why),
 		    "%s: no address (%s%s%s)", f.host,
 		    dns_status_name(addrs.status),
 		    addrs.status == DNS_NXDOMAIN || addrs.why[0] == '\0' ?
@@ -826,24 +803,24 @@ fetch_policy(const struct config *cfg, const char *domain,
 	}
 	timeout_ms -= fetch_elapsed_ms(&start);
 	if (timeout_ms <= 0) {
-		fetch_oneline(res->why, sizeof(res->why),
+		log_oneline(res->why, sizeof(res->why),
 		    "timeout: %s resolved too late", f.host);
 		goto out;
 	}
 	if ((entry = fetch_resolve_list(&f, &addrs, port)) == NULL) {
-		fetch_oneline(res->why, sizeof(res->why), "%s: %s", f.host,
+		log_oneline(res->why, sizeof(res->why), "%s: %s", f.host,
 		    f.allow != NULL && f.nallow == 0 ? "no usable address" :
 		    "out of memory");
 		goto out;
 	}
 	if ((tmp = curl_slist_append(NULL, entry)) == NULL) {
-		fetch_oneline(res->why, sizeof(res->why), "out of memory");
+		log_oneline(res->why, sizeof(res->why), "out of memory");
 		goto out;
 	}
 	resolve = tmp;
 
 	if ((f.curl = curl_easy_init()) == NULL) {
-		fetch_oneline(res->why, sizeof(res->why),
+		log_oneline(res->why, sizeof(res->why),
 		    "libcurl: cannot create a handle");
 		goto out;
 	}
@@ -856,7 +833,7 @@ fetch_policy(const struct config *cfg, const char *domain,
 	if (res->status == FETCH_OK) {
 		if (f.body == NULL && (f.body = malloc(1)) == NULL) {
 			res->status = FETCH_ERROR;
-			fetch_oneline(res->why, sizeof(res->why),
+			log_oneline(res->why, sizeof(res->why),
 			    "out of memory");
 			goto out;
 		}

@@ -149,30 +149,6 @@ struct pr_conn {
 	char	why[256];
 };
 
-/* pr_why - format a reason into buf as one printable line. */
-static void
-pr_why(char *buf, size_t bufsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-pr_why(char *buf, size_t bufsz, const char *fmt, ...)
-{
-	va_list ap;
-	size_t	i, len;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, bufsz, fmt, ap);
-	va_end(ap);
-	len = strlen(buf);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-	    buf[len - 1] == ' '))
-		buf[--len] = '\0';
-	for (i = 0; i < len; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] >=
-		    0x7f)
-			buf[i] = '?';
-}
-
 /* probe_timeout - seconds one step may take: PROBE_TIMEOUT or less. */
 int
 probe_timeout(const struct config *cfg)
@@ -256,14 +232,14 @@ pr_ssl_error(char *buf, size_t bufsz, const char *what, int sslerr)
 	e = ERR_peek_last_error();
 	reason = e != 0 ? ERR_reason_error_string(e) : NULL;
 	if (reason != NULL)
-		pr_why(buf, bufsz, "%s: %s", what, reason);
+		log_oneline(buf, bufsz, "%s: %s", what, reason);
 	else if (sslerr == SSL_ERROR_SYSCALL && errno != 0)
-		pr_why(buf, bufsz, "%s: %s", what, strerror(errno));
+		log_oneline(buf, bufsz, "%s: %s", what, strerror(errno));
 	else if (sslerr == SSL_ERROR_SYSCALL || sslerr == SSL_ERROR_ZERO_RETURN)
-		pr_why(buf, bufsz, "%s: connection closed by the server",
+		log_oneline(buf, bufsz, "%s: connection closed by the server",
 		    what);
 	else
-		pr_why(buf, bufsz, "%s: TLS error %d", what, sslerr);
+		log_oneline(buf, bufsz, "%s: TLS error %d", what, sslerr);
 	ERR_clear_error();
 }
 
@@ -330,7 +306,7 @@ pr_write(struct pr_conn *c, const char *buf, size_t len,
 				return io;
 			continue;
 		}
-		pr_why(c->why, sizeof(c->why), "send: %s", strerror(errno));
+		log_oneline(c->why, sizeof(c->why), "send: %s", strerror(errno));
 		return PR_IO_ERROR;
 	}
 	return PR_IO_OK;
@@ -374,7 +350,7 @@ pr_fill(struct pr_conn *c, const struct timespec *deadline)
 				return io;
 			continue;
 		}
-		pr_why(c->why, sizeof(c->why), "recv: %s", strerror(errno));
+		log_oneline(c->why, sizeof(c->why), "recv: %s", strerror(errno));
 		return PR_IO_ERROR;
 	}
 }
@@ -435,7 +411,7 @@ pr_read_reply(struct pr_conn *c, const char *what)
 			c->inlen -= (size_t)(nl - c->in) + 1;
 			memmove(c->in, nl + 1, c->inlen);
 			if (last == -1) {
-				pr_why(c->why, sizeof(c->why),
+				log_oneline(c->why, sizeof(c->why),
 				    "malformed reply to %s", what);
 				return PR_IO_PROTO;
 			}
@@ -443,23 +419,23 @@ pr_read_reply(struct pr_conn *c, const char *what)
 				return PR_IO_OK;
 		}
 		if (c->inlen == sizeof(c->in)) {
-			pr_why(c->why, sizeof(c->why), "reply line to %s "
+			log_oneline(c->why, sizeof(c->why), "reply line to %s "
 			    "longer than %d octets", what, PROBE_LINE_MAX);
 			return PR_IO_PROTO;
 		}
 		if ((io = pr_fill(c, &deadline)) != PR_IO_OK) {
 			if (io == PR_IO_TIMEOUT)
-				pr_why(c->why, sizeof(c->why),
+				log_oneline(c->why, sizeof(c->why),
 				    "timeout waiting for the reply to %s",
 				    what);
 			else if (io == PR_IO_EOF)
-				pr_why(c->why, sizeof(c->why), "connection "
+				log_oneline(c->why, sizeof(c->why), "connection "
 				    "closed waiting for the reply to %s", what);
 			else if (io == PR_IO_ERROR) {
 				char	tmp[sizeof(c->why)];
 
 				snprintf(tmp, sizeof(tmp), "%s", c->why);
-				pr_why(c->why, sizeof(c->why), "%s (reply "
+				log_oneline(c->why, sizeof(c->why), "%s (reply "
 				    "to %s)", tmp, what);
 			}
 			return io;
@@ -479,13 +455,13 @@ pr_command(struct pr_conn *c, const char *verb, const char *arg)
 	n = snprintf(line, sizeof(line), "%s%s%s\r\n", verb, arg ? " " : "",
 	    arg ? arg : "");
 	if (n < 0 || (size_t)n >= sizeof(line)) {
-		pr_why(c->why, sizeof(c->why), "%s argument too long", verb);
+		log_oneline(c->why, sizeof(c->why), "%s argument too long", verb);
 		return PR_IO_PROTO;
 	}
 	pr_step(c, &deadline);
 	if ((io = pr_write(c, line, (size_t)n, &deadline)) != PR_IO_OK) {
 		if (io == PR_IO_TIMEOUT)
-			pr_why(c->why, sizeof(c->why), "timeout sending %s",
+			log_oneline(c->why, sizeof(c->why), "timeout sending %s",
 			    verb);
 		return io;
 	}
@@ -521,18 +497,18 @@ pr_connect(struct pr_conn *c, const char *addr, unsigned int port)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	snprintf(portstr, sizeof(portstr), "%u", port);
 	if ((r = getaddrinfo(addr, portstr, &hints, &res)) != 0) {
-		pr_why(c->why, sizeof(c->why), "%s: %s", addr,
+		log_oneline(c->why, sizeof(c->why), "%s: %s", addr,
 		    gai_strerror(r));
 		return -1;
 	}
 	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) == -1) {
-		pr_why(c->why, sizeof(c->why), "socket: %s", strerror(errno));
+		log_oneline(c->why, sizeof(c->why), "socket: %s", strerror(errno));
 		goto fail;
 	}
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-		pr_why(c->why, sizeof(c->why), "fcntl: %s", strerror(errno));
+		log_oneline(c->why, sizeof(c->why), "fcntl: %s", strerror(errno));
 		goto fail;
 	}
 #if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
@@ -543,11 +519,11 @@ pr_connect(struct pr_conn *c, const char *addr, unsigned int port)
 	if (connect(fd, res->ai_addr, res->ai_addrlen) == 0)
 		goto done;
 	if (errno != EINPROGRESS && errno != EINTR) {
-		pr_why(c->why, sizeof(c->why), "connect: %s", strerror(errno));
+		log_oneline(c->why, sizeof(c->why), "connect: %s", strerror(errno));
 		goto fail;
 	}
 	if (pr_wait(fd, POLLOUT, &deadline) != PR_IO_OK) {
-		pr_why(c->why, sizeof(c->why), "connect: timeout after %ld s",
+		log_oneline(c->why, sizeof(c->why), "connect: timeout after %ld s",
 		    c->step_ms / 1000);
 		goto fail;
 	}
@@ -556,7 +532,7 @@ pr_connect(struct pr_conn *c, const char *addr, unsigned int port)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &slen) == -1)
 		err = errno;
 	if (err != 0) {
-		pr_why(c->why, sizeof(c->why), "connect: %s", strerror(err));
+		log_oneline(c->why, sizeof(c->why), "connect: %s", strerror(err));
 		goto fail;
 	}
 done:
@@ -647,7 +623,7 @@ pr_name_line(X509_NAME *name, char *buf, size_t bufsz)
 		return;
 	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0 &&
 	    (n = BIO_get_mem_data(b, &data)) > 0)
-		pr_why(buf, bufsz, "%.*s", (int)(n > 4096 ? 4096 : n), data);
+		log_oneline(buf, bufsz, "%.*s", (int)(n > 4096 ? 4096 : n), data);
 	BIO_free(b);
 }
 
@@ -744,12 +720,12 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 		SSL_free(c->ssl);
 		c->ssl = NULL;
 		if (io == PR_IO_TIMEOUT) {
-			pr_why(c->why, sizeof(c->why),
+			log_oneline(c->why, sizeof(c->why),
 			    "timeout in the TLS handshake");
 			return PROBE_UNREACHABLE;
 		}
 		if (io == PR_IO_EOF)
-			pr_why(c->why, sizeof(c->why), "TLS handshake: "
+			log_oneline(c->why, sizeof(c->why), "TLS handshake: "
 			    "connection closed by the server");
 		return PROBE_VALIDATION_FAILURE;
 	}
@@ -759,7 +735,7 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 	snprintf(rep->cipher, sizeof(rep->cipher), "%s",
 	    SSL_get_cipher_name(c->ssl));
 	if (pr_cert_info(c->ssl, rep) == -1) {
-		pr_why(c->why, sizeof(c->why), "no server certificate");
+		log_oneline(c->why, sizeof(c->why), "no server certificate");
 		return PROBE_CERT_NOT_TRUSTED;
 	}
 	if (c->verify.err == X509_V_OK &&
@@ -768,12 +744,12 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 		c->verify.depth = 0;
 	}
 	if (c->verify.err != X509_V_OK) {
-		pr_why(c->why, sizeof(c->why), "%s (depth %d)",
+		log_oneline(c->why, sizeof(c->why), "%s (depth %d)",
 		    X509_verify_cert_error_string(c->verify.err),
 		    c->verify.depth);
 		return pr_classify(c->verify.err);
 	}
-	pr_why(c->why, sizeof(c->why), "verified %s with %s", rep->tls_version,
+	log_oneline(c->why, sizeof(c->why), "verified %s with %s", rep->tls_version,
 	    rep->cipher);
 	return PROBE_OK;
 }
@@ -829,7 +805,7 @@ pr_greeting_name(const struct pr_reply *rp, char *buf, size_t bufsz)
 	n = strcspn(rp->text, " \n");
 	if (n == 0)
 		return;
-	pr_why(buf, bufsz, "%.*s", (int)(n > 255 ? 255 : n), rp->text);
+	log_oneline(buf, bufsz, "%.*s", (int)(n > 255 ? 255 : n), rp->text);
 }
 
 /*
@@ -850,13 +826,13 @@ pr_session(struct pr_conn *c, SSL_CTX *ctx, const struct config *cfg,
 
 	if ((io = pr_read_reply(c, "the banner")) != PR_IO_OK) {
 		if (io == PR_IO_TIMEOUT)
-			pr_why(c->why, sizeof(c->why), "timeout waiting for "
+			log_oneline(c->why, sizeof(c->why), "timeout waiting for "
 			    "the banner (%ld s)", c->step_ms / 1000);
 		return PROBE_UNREACHABLE;
 	}
 	if (c->reply.code != 220) {
 		pr_first_line(c, first, sizeof(first));
-		pr_why(c->why, sizeof(c->why), "banner %d %s", c->reply.code,
+		log_oneline(c->why, sizeof(c->why), "banner %d %s", c->reply.code,
 		    first);
 		goto quit;
 	}
@@ -868,7 +844,7 @@ pr_session(struct pr_conn *c, SSL_CTX *ctx, const struct config *cfg,
 		return PROBE_UNREACHABLE;
 	if (c->reply.code != 250) {
 		pr_first_line(c, first, sizeof(first));
-		pr_why(c->why, sizeof(c->why), "EHLO refused: %d %s",
+		log_oneline(c->why, sizeof(c->why), "EHLO refused: %d %s",
 		    c->reply.code, first);
 		if (c->reply.code == 500 || c->reply.code == 502)
 			res = PROBE_STARTTLS_NOT_SUPPORTED;
@@ -877,7 +853,7 @@ pr_session(struct pr_conn *c, SSL_CTX *ctx, const struct config *cfg,
 	rep->helo[0] = '\0';
 	pr_greeting_name(&c->reply, rep->helo, sizeof(rep->helo));
 	if (!pr_has_starttls(&c->reply)) {
-		pr_why(c->why, sizeof(c->why), "STARTTLS not offered");
+		log_oneline(c->why, sizeof(c->why), "STARTTLS not offered");
 		res = PROBE_STARTTLS_NOT_SUPPORTED;
 		goto quit;
 	}
@@ -886,14 +862,14 @@ pr_session(struct pr_conn *c, SSL_CTX *ctx, const struct config *cfg,
 		return PROBE_UNREACHABLE;
 	if (c->reply.code != 220) {
 		pr_first_line(c, first, sizeof(first));
-		pr_why(c->why, sizeof(c->why), "STARTTLS refused: %d %s",
+		log_oneline(c->why, sizeof(c->why), "STARTTLS refused: %d %s",
 		    c->reply.code, first);
 		res = PROBE_STARTTLS_NOT_SUPPORTED;
 		goto quit;
 	}
 	if (c->inlen > 0) {
 		/* Plaintext pipelined into the TLS session: never trust it. */
-		pr_why(c->why, sizeof(c->why), "%zu octets of plaintext "
+		log_oneline(c->why, sizeof(c->why), "%zu octets of plaintext "
 		    "after the 220 to STARTTLS", c->inlen);
 		return PROBE_VALIDATION_FAILURE;
 	}
@@ -936,7 +912,7 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 	rep->result = PROBE_UNREACHABLE;
 	snprintf(rep->host, sizeof(rep->host), "%s", host != NULL ? host : "");
 	if (host == NULL || !dns_name_is_ldh(host, strlen(host))) {
-		pr_why(rep->why, sizeof(rep->why), "not a host name: %s",
+		log_oneline(rep->why, sizeof(rep->why), "not a host name: %s",
 		    rep->host);
 		return;
 	}
@@ -952,13 +928,13 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 		goto out;
 	resolver_addrs(host, &addrs);
 	if (addrs.status != DNS_OK || addrs.n == 0) {
-		pr_why(rep->why, sizeof(rep->why), "%s: no address (%s)",
+		log_oneline(rep->why, sizeof(rep->why), "%s: no address (%s)",
 		    host, addrs.why[0] ? addrs.why :
 		    dns_status_name(addrs.status));
 		goto out;
 	}
 	if ((c = malloc(sizeof(*c))) == NULL) {
-		pr_why(rep->why, sizeof(rep->why), "out of memory");
+		log_oneline(rep->why, sizeof(rep->why), "out of memory");
 		goto out;
 	}
 	step_ms = (long)probe_timeout(cfg) * 1000;
@@ -977,10 +953,10 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 		pr_conn_close(c);
 		if (rep->result == PROBE_UNREACHABLE && strncmp(c->why,
 		    addrs.addr[i], strlen(addrs.addr[i])) != 0)
-			pr_why(rep->why, sizeof(rep->why), "%s: %s",
+			log_oneline(rep->why, sizeof(rep->why), "%s: %s",
 			    addrs.addr[i], c->why);
 		else
-			pr_why(rep->why, sizeof(rep->why), "%s", c->why);
+			log_oneline(rep->why, sizeof(rep->why), "%s", c->why);
 		if (rep->result != PROBE_UNREACHABLE)
 			break;
 		log_debug("probe %s: %s", host, rep->why);
