@@ -479,19 +479,6 @@ rs_resolve(struct rs_query **qs, const char **names, const int *types,
 	pthread_mutex_unlock(&rs_lock);
 }
 
-/* rs_oneline - copy s into why as one printable line. */
-static void
-rs_oneline(char *why, size_t whysz, const char *prefix, const char *s)
-{
-	size_t	i, len;
-
-	snprintf(why, whysz, "%s%s", prefix, s ? s : "");
-	len = strlen(why);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
-			why[i] = ' ';
-}
-
 /*
  * rs_status - map a finished (or failed, or timed-out) query to a status;
  * what names the record type for "no ... records".
@@ -507,13 +494,13 @@ rs_status(const struct rs_query *q, const char *what, char *why,
 		return DNS_SERVFAIL;
 	}
 	if (q->err != 0 || q->res == NULL) {
-		rs_oneline(why, whysz, "resolver error: ",
+		log_oneline(why, whysz, "resolver error: %s",
 		    ub_strerror(q->err));
 		return DNS_SERVFAIL;
 	}
 	res = q->res;
 	if (res->bogus) {
-		rs_oneline(why, whysz, "DNSSEC bogus: ", res->why_bogus ?
+		log_oneline(why, whysz, "DNSSEC bogus: %s", res->why_bogus ?
 		    res->why_bogus : "validation failed");
 		return DNS_BOGUS;
 	}
@@ -603,28 +590,45 @@ rs_txt_fill(const struct ub_result *res, struct dns_txt *out)
 	return 0;
 }
 
+/*
+ * rs_query_one - resolve one name and type: the finished query (free it
+ * with rs_query_free) with its status in *status and why, or NULL when it
+ * could not be started (*status DNS_SERVFAIL, why says why).
+ */
+static struct rs_query *
+rs_query_one(const char *name, int type, const char *what,
+    enum dns_status *status, char *why, size_t whysz)
+{
+	struct rs_query *q;
+	const char *names[1];
+	int	types[1];
+
+	*status = DNS_SERVFAIL;
+	if (rs_ctx == NULL) {
+		snprintf(why, whysz, "resolver not started");
+		return NULL;
+	}
+	if ((q = rs_query_new()) == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return NULL;
+	}
+	names[0] = name;
+	types[0] = type;
+	rs_resolve(&q, names, types, 1);
+	*status = rs_status(q, what, why, whysz);
+	return q;
+}
+
 /* resolver_txt - TXT RRs of name (CNAMEs followed), strings joined. */
 void
 resolver_txt(const char *name, struct dns_txt *out)
 {
-	struct rs_query *q = NULL;
-	const char *names[1];
-	int	types[1];
+	struct rs_query *q;
 
 	memset(out, 0, sizeof(*out));
-	out->status = DNS_SERVFAIL;
-	if (rs_ctx == NULL) {
-		snprintf(out->why, sizeof(out->why), "resolver not started");
+	if ((q = rs_query_one(name, RS_TYPE_TXT, "TXT", &out->status,
+	    out->why, sizeof(out->why))) == NULL)
 		return;
-	}
-	if ((q = rs_query_new()) == NULL) {
-		snprintf(out->why, sizeof(out->why), "out of memory");
-		return;
-	}
-	names[0] = name;
-	types[0] = RS_TYPE_TXT;
-	rs_resolve(&q, names, types, 1);
-	out->status = rs_status(q, "TXT", out->why, sizeof(out->why));
 	if (out->status == DNS_OK) {
 		out->secure = q->res->secure != 0;
 		if (rs_txt_fill(q->res, out) == -1) {
@@ -848,24 +852,12 @@ rs_mx_fill(const struct ub_result *res, struct dns_mx *out)
 void
 resolver_mx(const char *domain, struct dns_mx *out)
 {
-	struct rs_query *q = NULL;
-	const char *names[1];
-	int	types[1];
+	struct rs_query *q;
 
 	memset(out, 0, sizeof(*out));
-	out->status = DNS_SERVFAIL;
-	if (rs_ctx == NULL) {
-		snprintf(out->why, sizeof(out->why), "resolver not started");
+	if ((q = rs_query_one(domain, RS_TYPE_MX, "MX", &out->status,
+	    out->why, sizeof(out->why))) == NULL)
 		return;
-	}
-	if ((q = rs_query_new()) == NULL) {
-		snprintf(out->why, sizeof(out->why), "out of memory");
-		return;
-	}
-	names[0] = domain;
-	types[0] = RS_TYPE_MX;
-	rs_resolve(&q, names, types, 1);
-	out->status = rs_status(q, "MX", out->why, sizeof(out->why));
 	if (out->status == DNS_OK) {
 		out->secure = q->res->secure != 0;
 		if (rs_mx_fill(q->res, out) == -1) {
