@@ -27,12 +27,13 @@ import time
 
 import pytest
 
+import test_ctl
 from helpers import Daemon, wait_until
+from test_ctl import CTL
 from tlsrpt_checks import (REPORT_KEYS, check_report, check_report_mail,
     details_by_type, detail, dgram, make_sink, send_dgram, sink_mails,
     start_receiver, stop_receiver, sts_policy)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SUBMITTER = "sender-ctl-report.test"
 CONTACT = "tlsrpt@" + SUBMITTER
 ORG = "CTL Report Org"
@@ -44,50 +45,11 @@ SEND_KEYS = {"day", "day_start", "domain", "reports", "attempts", "sent",
     "failed", "dropped", "error"}
 
 
-def ctl_path():
-	"""ctl_path - the mtasts-ctl binary under test."""
-	if os.environ.get("MTASTS_CTL"):
-		return os.environ["MTASTS_CTL"]
-	top = os.environ.get("top_builddir")
-	if top:
-		return os.path.join(top, "policyd", "mtasts-ctl")
-	return os.path.normpath(os.path.join(HERE, "..", "..", "policyd",
-	    "mtasts-ctl"))
-
-
-CTL = ctl_path()
-
-
-class Result:
-	"""Result - one run of mtasts-ctl."""
-
-	def __init__(self, rc, out, err, doc=None):
-		self.rc = rc
-		self.out = out
-		self.err = err
-		self.doc = doc
-
-	def __repr__(self):
-		return "rc=%d\nstdout:\n%s\nstderr:\n%s" % (self.rc, self.out,
-		    self.err)
-
-
 def run_ctl(d, args, json_out=False, timeout=120):
-	"""run_ctl - mtasts-ctl -c CONF [--json] ARGS; with --json the whole
-	of stdout must be one JSON document."""
-	argv = [CTL, "-c", d.conf_path]
-	if json_out:
-		argv.append("--json")
-	argv += list(args)
-	env = dict(os.environ)
-	env["NO_COLOR"] = "1"
-	p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-	    timeout=timeout, env=env)
-	r = Result(p.returncode, p.stdout.decode("utf-8", "replace"),
-	    p.stderr.decode("utf-8", "replace"))
-	if json_out and r.out:
-		r.doc = json.loads(r.out)
-	return r
+	"""run_ctl - mtasts-ctl -c CONF [--json] ARGS against daemon d; with
+	--json the whole of stdout must be one JSON document."""
+	return test_ctl.run_ctl(args, conf=d.conf_path, json_out=json_out,
+	    env={"NO_COLOR": "1"}, timeout=timeout)
 
 
 def today():
