@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ static const struct tlsrpt_sched_env *sched_env;
 static int sched_running, sched_stop, sched_kicked;
 static unsigned long sched_npasses;
 static pthread_mutex_t sched_run_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int sched_abort;		/* stopping: no new delivery */
 
 /* sched_one - try the due rua of one report; 1 when all are finished */
 static int
@@ -71,6 +73,8 @@ sched_one(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
 		return 0;
 	res->reports++;
 	for (i = 0; i < r->nrua; i++) {
+		if (atomic_load(&sched_abort))
+			return 0;	/* the daemon is stopping */
 		(void)snprintf(key, sizeof(key), "%s:%zu", unique, i);
 		memset(&st, 0, sizeof(st));
 		if ((found = ops->state_get(key, &st)) < 0)
@@ -292,9 +296,11 @@ tlsrpt_sched_stop(void)
 		return;
 	}
 	sched_stop = 1;
+	atomic_store(&sched_abort, 1);
 	pthread_cond_broadcast(&sched_cv);
 	pthread_mutex_unlock(&sched_lock);
 	(void)pthread_join(sched_tid, NULL);
+	atomic_store(&sched_abort, 0);
 	pthread_mutex_lock(&sched_lock);
 	sched_running = 0;
 	pthread_mutex_unlock(&sched_lock);

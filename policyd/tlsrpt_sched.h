@@ -91,7 +91,11 @@ void	tlsrpt_sched_kick(void);
 /* tlsrpt_sched_passes - how many passes the thread has finished. */
 unsigned long tlsrpt_sched_passes(void);
 
-/* tlsrpt_sched_stop - stop and join the thread (waits for a delivery). */
+/*
+ * tlsrpt_sched_stop - stop and join the thread: no delivery starts after
+ * this is called (a run in progress, the thread's or report send's,
+ * finishes the one it is in and leaves the rest for later).
+ */
 void	tlsrpt_sched_stop(void);
 
 #endif

@@ -214,12 +214,24 @@ wait_pass(void)
 	return tlsrpt_sched_passes() > n;
 }
 
+static int housekept;			/* passes that housekept */
+static int64_t housekept_at;		/* ... at this clock */
+
+/* t_housekeep - the retention hook: every pass, reporting on or off */
+static void
+t_housekeep(const struct config *cfg, int64_t now)
+{
+	(void)cfg;
+	__atomic_store_n(&housekept_at, now, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&housekept, 1, __ATOMIC_SEQ_CST);
+}
+
 /* test_thread - the scheduler thread with the test's clock */
 static void
 test_thread(struct config *cfg)
 {
 	static const struct tlsrpt_sched_env env = {
-		&ops, t_cfg_get, t_cfg_put, t_now
+		&ops, t_cfg_get, t_cfg_put, t_now, t_housekeep
 	};
 
 	forgotten_a = forgotten_b = 0;
@@ -231,6 +243,9 @@ test_thread(struct config *cfg)
 	thread_now = CLOSE + 5 * 3600;
 	ok(tlsrpt_sched_start(&env) == 0 && wait_pass() && deliveries == 0,
 	    "the thread sends nothing while tlsrpt_enable is off");
+	ok(__atomic_load_n(&housekept, __ATOMIC_SEQ_CST) >= 1 &&
+	    __atomic_load_n(&housekept_at, __ATOMIC_SEQ_CST) == thread_now,
+	    "housekeeping runs with reporting off, at the injected clock");
 	cfg->tlsrpt_enable = 1;
 	__atomic_store_n(&thread_now, DAY + 7200, __ATOMIC_SEQ_CST);
 	ok(wait_pass() && deliveries == 0, "thread: nothing before the day closes");
