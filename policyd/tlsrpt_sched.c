@@ -118,6 +118,25 @@ sched_one(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
 	return finished;
 }
 
+/*
+ * sched_late - a report whose every destination was finished before this
+ * pass still has results: they came after it went out (report send named
+ * the open day). They are forgotten with the day; say so.
+ */
+static void
+sched_late(const struct tlsrpt_report *r)
+{
+	uint64_t n = 0;
+	size_t	i;
+
+	for (i = 0; i < r->npolicies; i++)
+		n += r->policies[i].success + r->policies[i].failure;
+	if (n > 0)
+		log_warnx("tlsrpt: %llu session(s) for %s counted after its "
+		    "report for that day went out are not reported",
+		    (unsigned long long)n, r->policy_domain);
+}
+
 /* sched_day - one day: every report, then forget the finished domains */
 static void
 sched_day(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
@@ -128,6 +147,7 @@ sched_day(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
 	size_t n = 0, i, j;
 	char *done;
 	int first, all;
+	size_t tried;
 
 	if (ops->reports(day, domain, &reps, &n) != 0) {
 		log_warnx("tlsrpt: cannot read the reports of day %lld",
@@ -142,8 +162,12 @@ sched_day(const struct config *cfg, const struct tlsrpt_sched_ops *ops,
 		ops->reports_free(reps, n);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		tried = res->attempts;
 		done[i] = (char)sched_one(cfg, ops, &reps[i], now, force, res);
+		if (done[i] && res->attempts == tried)
+			sched_late(&reps[i]);
+	}
 	/* A domain's data goes only when all of its reports are finished. */
 	for (i = 0; i < n; i++) {
 		first = 1;

@@ -318,6 +318,16 @@ main(void)
 	deliveries = 0;
 	ok(tlsrpt_sched_run(cfg, &ops, now + 86400, TLSRPT_SCHED_ALL_DAYS, NULL,
 	    0, &res) == 0 && deliveries == 0, "nothing left to send");
+
+	/*
+	 * Results counted after the day's report went out (report send of
+	 * the open day): the same report is not sent twice; they go with
+	 * the day (and a warning).
+	 */
+	forgotten_b = 0;
+	ok(tlsrpt_sched_run(cfg, &ops, now + 86400, TLSRPT_SCHED_ALL_DAYS, NULL,
+	    0, &res) == 0 && deliveries == 0 && res.attempts == 0 &&
+	    forgotten_b == 1, "late results: not sent again, forgotten");
 	test_thread(cfg);
 	config_free(cfg);
 	return done_testing();
