@@ -26,8 +26,9 @@
  *	a broken TLS setup, R10) and Auto-Submitted: auto-generated. When
  *	tlsrpt_dkim_* is set, libopendkim signs it (relaxed/relaxed,
  *	rsa-sha256, never l=, the two TLS-Report-* fields included). The
- *	message goes to tlsrpt_sendmail's argv on stdin; the program must
- *	exit 0 within the timeout.
+ *	message goes on stdin to tlsrpt_sendmail's argv with "-f FROM"
+ *	put after the program name (the envelope sender is tlsrpt_from);
+ *	the program must exit 0 within the timeout.
  *
  *	HTTPS (R11): a POST of the gzipped report with Content-Type
  *	application/tlsrpt+gzip through libcurl, the peer verified against
@@ -870,12 +871,25 @@ tlsrpt_send_deliver(const struct config *cfg, const struct tlsrpt_report *r,
 		full = NULL;
 		mlen += slen;
 	}
-	if ((argv = calloc(cfg->tlsrpt_sendmail.n + 1, sizeof(*argv))) == NULL) {
+	/*
+	 * "-f FROM" after the program: the envelope sender is the report
+	 * address, so bounces go there and the MTA can route report mail
+	 * by its sender (contrib/postfix, Postfix < 3.10).
+	 */
+	if (cfg->tlsrpt_sendmail.n == 0 || cfg->tlsrpt_from == NULL ||
+	    cfg->tlsrpt_from[0] == '\0' || cfg->tlsrpt_from[0] == '-') {
+		ts_err(err, errsz, "tlsrpt_sendmail/tlsrpt_from not set");
+		goto out;
+	}
+	if ((argv = calloc(cfg->tlsrpt_sendmail.n + 3, sizeof(*argv))) == NULL) {
 		ts_err(err, errsz, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < cfg->tlsrpt_sendmail.n; i++)
-		argv[i] = cfg->tlsrpt_sendmail.v[i];
+	argv[0] = cfg->tlsrpt_sendmail.v[0];
+	argv[1] = "-f";
+	argv[2] = cfg->tlsrpt_from;
+	for (i = 1; i < cfg->tlsrpt_sendmail.n; i++)
+		argv[i + 2] = cfg->tlsrpt_sendmail.v[i];
 	ret = tlsrpt_send_sendmail(argv, msg, mlen, TLSRPT_SEND_TIMEOUT, err,
 	    errsz);
 out:

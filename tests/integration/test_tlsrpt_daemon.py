@@ -219,7 +219,7 @@ def test_report_send_both_ruas(rig):
 
 	# the mail
 	[raw] = r.mails()
-	assert json.loads((r.out / "000.argv").read_text()) == ["-i", "-t"]
+	assert json.loads((r.out / "000.argv").read_text()) == ["-f", CONTACT, "-i", "-t"]
 	rep, body, gz, name, unique = r.check_mail(raw, day0)
 	pols = check_report(rep, ORG, CONTACT, day0)
 	assert len(pols) == 2

@@ -120,7 +120,7 @@ def test_mailto_signed_report(world, tmp_path, dkim_key):
 	    tlsrpt_sendmail=prog + " -i -t", tlsrpt_dkim_domain=SENDER,
 	    tlsrpt_dkim_selector=SELECTOR, tlsrpt_dkim_key=dkim_key)
 	assert r.returncode == 0, r.stderr
-	assert json.loads((out / "000.argv").read_text()) == ["-i", "-t"]
+	assert json.loads((out / "000.argv").read_text()) == ["-f", "tlsrpt@" + SENDER, "-i", "-t"]
 	raw = (out / "000.eml").read_bytes()
 	assert b"\r" not in raw
 	msg = email.message_from_bytes(raw, policy=email.policy.default)
