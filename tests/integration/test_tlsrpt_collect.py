@@ -13,6 +13,7 @@ import time
 import pytest
 
 from helpers import wait_until
+from tlsrpt_checks import send_dgram as send
 
 RECORD = "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
 STS_STRINGS = ["version: STSv1", "mode: enforce", "mx: mx.d1.test",
@@ -55,14 +56,6 @@ def detail(code, mx="mx.d1.test", helo=None, reason=None, rip="192.0.2.1"):
 	if reason is not None:
 		d["f"] = reason
 	return d
-
-
-def send(path, data):
-	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-	try:
-		s.sendto(data, path)
-	finally:
-		s.close()
 
 
 @pytest.fixture(scope="module")
