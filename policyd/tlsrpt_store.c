@@ -943,6 +943,17 @@ ts_rua(struct tlsrpt_report *r)
 		tlsrpt_record_free(&rec);
 		return -1;
 	}
+	/*
+	 * S8: the record is the receiving domain's to write; a long rua list
+	 * must not make us mail or POST to many third parties.
+	 */
+	if (rec.nrua > TLSRPT_RUA_MAX) {
+		log_notice("tlsrpt: %s lists %zu rua URIs; reporting to the "
+		    "first %d only", r->policy_domain, rec.nrua,
+		    TLSRPT_RUA_MAX);
+		while (rec.nrua > TLSRPT_RUA_MAX)
+			free(rec.rua[--rec.nrua]);
+	}
 	r->rua = rec.rua;
 	r->nrua = rec.nrua;
 	rec.rua = NULL;

@@ -18,6 +18,7 @@
 
 #define TLSRPT_DETAILS_MAX	1000	/* distinct failure details per policy */
 #define TLSRPT_FLUSH_SECS	2	/* batch interval of LMDB writes */
+#define TLSRPT_RUA_MAX		5	/* destinations of one report, at most */
 
 /*
  * One session result, as the sources hand it in. Strings are borrowed for

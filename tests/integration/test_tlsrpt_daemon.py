@@ -31,6 +31,7 @@
 #	  not counted, the next one is.
 #
 import calendar
+import email
 import gzip
 import json
 import os
@@ -520,3 +521,24 @@ def test_report_mail_not_counted(rig):
 	tot = [p["summary"] for rep in res["reports"] for p in rep["policies"]]
 	assert tot == [{"total-successful-session-count": 1,
 	    "total-failure-session-count": 0}]
+
+
+def test_rua_list_capped(rig):
+	"""S8: a record listing many destinations gets the report at the
+	first five only (the record is the receiving domain's to write; a
+	long list must not turn us into a mailer for third parties)."""
+	r = rig("e2ecap", https=False)
+	many = ["mailto:r%d@%s" % (i, r.domain) for i in range(8)]
+	r.record = "v=TLSRPTv1; rua=" + ",".join(many)
+	r.world.set_tlsrpt(r.domain, r.record)
+	r.send(r.sts())
+	day, day0 = r.stored_day()
+	pre = r.ctl("report preview %s %s" % (r.domain, day))
+	assert pre["ok"], pre
+	[rep] = pre["reports"]
+	assert rep["rua"] == many[:5], rep["rua"]
+	res = r.report_send(day)
+	assert (res["attempts"], res["sent"]) == (5, 5), res
+	got = sorted(email.message_from_bytes(raw)["To"] for raw in r.mails())
+	assert got == sorted("<r%d@%s>" % (i, r.domain) for i in range(5)), got
+	assert "reporting to the first 5 only" in r.d.stderr_text()
