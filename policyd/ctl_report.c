@@ -413,7 +413,7 @@ cr_print(const struct ctl_out *o, const json_t *doc)
 	const char *cells[4], *key;
 	char n1[32], n2[32], buf[256];
 	json_t *p, *v;
-	size_t i;
+	size_t i, nfail = 0;
 	int rc = CTL_EXIT_USAGE;
 
 	/* Every string came from whoever sent the report: print it clean. */
@@ -452,6 +452,7 @@ cr_print(const struct ctl_out *o, const json_t *doc)
 			cells[0] = cr_str(p, "policy-domain");
 			if (ctl_table_add(ft, cells, NULL) != 0)
 				goto out;
+			nfail++;
 		}
 		json_object_foreach(json_object_get(p, "failures_by_mx"), key,
 		    v) {
@@ -463,11 +464,15 @@ cr_print(const struct ctl_out *o, const json_t *doc)
 			cells[0] = cr_str(p, "policy-domain");
 			if (ctl_table_add(ft, cells, NULL) != 0)
 				goto out;
+			nfail++;
 		}
 	}
 	ctl_table_print(o, t, 0);
 	fprintf(o->fp, "\n");
-	ctl_table_print(o, ft, 0);
+	if (nfail > 0)
+		ctl_table_print(o, ft, 0);
+	else
+		fprintf(o->fp, "no failed sessions\n");
 	rc = CTL_EXIT_OK;
 out:
 	ctl_table_free(ft);

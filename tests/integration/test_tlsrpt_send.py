@@ -299,3 +299,29 @@ def test_https_untrusted(world, tmp_path, receiver):
 	    tls_ca_file=world.rogue_ca_file)
 	assert r.returncode == 1
 	assert receiver.posts == []
+
+
+def test_view_no_failures(tmp_path):
+	"""report view of a report where every session succeeded (RFC 8460
+	appendix B's shape, failure-details empty): the totals, and a plain
+	"no failed sessions" instead of an empty failure table."""
+	rep = {"organization-name": "Company-X",
+	    "date-range": {"start-datetime": "2016-04-01T00:00:00Z",
+		"end-datetime": "2016-04-01T23:59:59Z"},
+	    "contact-info": "sts-reporting@company-x.example",
+	    "report-id": "5065427c-23d3-47ca-b6e0-946ea0e8c4be",
+	    "policies": [{"policy": {"policy-type": "sts",
+		"policy-string": ["version: STSv1", "mode: testing",
+		    "mx: *.mail.company-y.example", "max_age: 86400"],
+		"policy-domain": "company-y.example",
+		"mx-host": ["*.mail.company-y.example"]},
+		"summary": {"total-successful-session-count": 5326,
+		    "total-failure-session-count": 0},
+		"failure-details": []}]}
+	(tmp_path / "r.json").write_text(json.dumps(rep))
+	v = view(tmp_path / "r.json")
+	assert v.returncode == 0, v.stderr
+	assert re.search(r"^sts +company-y\.example +5326 +0$", v.stdout,
+	    re.M), v.stdout
+	assert v.stdout.rstrip().endswith("no failed sessions"), v.stdout
+	assert "BY" not in v.stdout

@@ -55,7 +55,14 @@ if [ -z "$dns_port" ] || [ -z "$https_port" ]; then
 fi
 echo "   DNS on 127.0.0.1:$dns_port, HTTPS policy hosts on 127.0.0.1:$https_port"
 
-mkdir -p "$work/cache"
+mkdir -p "$work/cache" "$work/outbox"
+# Report mail goes to a stand-in for sendmail that keeps it in outbox/.
+cat >"$work/sendmail" <<SINK
+#!/bin/sh
+n=\$(ls "$work/outbox" | wc -l)
+exec cat >"$work/outbox/report\$n.eml"
+SINK
+chmod 755 "$work/sendmail"
 cat >"$work/mtasts.conf" <<CONF
 # the demo's configuration: everything else is the built-in default
 socketmap_listen = unix:$work/socketmap.sock
@@ -68,6 +75,11 @@ policy_https_port = $https_port
 mx_smtp_port = ${smtp_port:-25}
 milter_socket = unix:$work/milter.sock
 milter_wait = 2s
+tlsrpt_enable = yes
+tlsrpt_org_name = mtasts demo
+tlsrpt_contact = tlsrpt@demo.example
+tlsrpt_from = noreply-tlsrpt@demo.example
+tlsrpt_sendmail = $work/sendmail -i -t
 CONF
 echo "== starting mtasts-policyd -f -c $work/mtasts.conf"
 _build/policyd/mtasts-policyd -f -c "$work/mtasts.conf" 2>"$work/policyd.log" &
@@ -146,6 +158,21 @@ for h in json.loads(f.readline()).get("holds", []):
 	print("   %s held at %s: %s" % (h["queue_id"], h["held_at"], ", ".join(
 	    "%s=%s" % (d["domain"], d["state"]) for d in h["domains"])))
 PYEOF
+ctl() { _build/policyd/mtasts-ctl -c "$work/mtasts.conf" "$@"; }
+today=$(date -u +%Y-%m-%d)
+echo "== TLS-RPT: the session results policyd counted today (its MX probes)"
+ctl report list | sed 's/^/   /'
+echo "== the RFC 8460 report mx-good.test will get for today (it publishes _smtp._tls)"
+ctl report show --day "$today" mx-good.test | sed 's/^/   /'
+echo "== mtasts-ctl report send --day $today mx-good.test (normally: after the day ends)"
+ctl report send --day "$today" mx-good.test | sed 's/^/   /'
+for eml in "$work"/outbox/*.eml; do
+	[ -f "$eml" ] || continue
+	echo "== the report mail, as its receiver's admin reads it (mtasts-ctl report view)"
+	grep -E '^(From|To|Subject|TLS-Report-Domain|TLS-Report-Submitter|TLS-Required):' \
+	    "$eml" | sed 's/^/   /'
+	ctl report view "$eml" | sed 's/^/   /'
+done
 echo "== what policyd logged"
 sed 's/^/   /' "$work/policyd.log"
 echo "== what the milter logged"
