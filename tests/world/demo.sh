@@ -4,7 +4,9 @@
 # mtasts-policyd on its LMDB cache and mtasts-milter, then ask the
 # socketmap about an enforce, a testing and a no-policy domain - with
 # Postfix's own postmap, the way Postfix will ask - show what the daemon
-# cached, and pass one message to all three through the milter.
+# cached, and pass one message to all three through the milter; then
+# show the TLS-RPT results policyd counted, build one report, send it into
+# an outbox and read it back with mtasts-ctl report view.
 #
 # usage: bash tests/world/demo.sh [--no-install]
 set -u
