@@ -522,9 +522,11 @@ probe_walk(const struct config *cfg, const char *domain,
 		if (rep.result == PROBE_OK) {
 			rr->kind = ROUTE_CONFIRMED;
 			copy_str(rr->mx, sizeof(rr->mx), host);
-			snprintf(rr->why, sizeof(rr->why), "%s passed%s%s",
+			/* A long host name may cut the note short: fine. */
+			if (snprintf(rr->why, sizeof(rr->why), "%s passed%s%s",
 			    host, rep.tls_version[0] ? " with " : "",
-			    rep.tls_version);
+			    rep.tls_version) < 0)
+				rr->why[0] = '\0';
 			break;
 		}
 		atomic_fetch_add(&nprobe_failures, 1);
