@@ -403,6 +403,26 @@ class Daemon:
 		shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# TLS-RPT counts results toward the UTC day of the daemon's clock. Tests
+# that name "today" start their daemons with tlsrpt_clock_env(): the
+# daemon's TLS-RPT clock then reads noon of TLSRPT_DAY (the day this run
+# began), so a run that crosses midnight still finds its results there.
+TLSRPT_DAY = int(time.time()) // 86400 * 86400
+
+
+def tlsrpt_clock_env():
+	"""tlsrpt_clock_env - environment for Daemon.start: the TLS-RPT clock
+	at about noon of TLSRPT_DAY."""
+	return {"MTASTS_TEST_CLOCK_OFFSET": str(TLSRPT_DAY + 43200 -
+	    int(time.time()))}
+
+
+def tlsrpt_day_name(offset_days=0):
+	"""tlsrpt_day_name - YYYY-MM-DD of TLSRPT_DAY (plus offset_days)."""
+	return time.strftime("%Y-%m-%d", time.gmtime(TLSRPT_DAY +
+	    offset_days * 86400))
+
+
 def wait_until(pred, timeout=5, every=0.05):
 	"""wait_until - poll pred() until true or timeout; its last value."""
 	end = time.time() + timeout

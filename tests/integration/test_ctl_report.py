@@ -23,12 +23,12 @@ import json
 import os
 import re
 import subprocess
-import time
 
 import pytest
 
 import test_ctl
-from helpers import Daemon, wait_until
+from helpers import (TLSRPT_DAY, Daemon, tlsrpt_clock_env, tlsrpt_day_name,
+    wait_until)
 from test_ctl import CTL
 from tlsrpt_checks import (REPORT_KEYS, check_report, check_report_mail,
     details_by_type, detail, dgram, make_sink, send_dgram, sink_mails,
@@ -53,16 +53,17 @@ def run_ctl(d, args, json_out=False, timeout=120):
 
 
 def today():
-	return time.strftime("%Y-%m-%d", time.gmtime())
+	"""today - the daemons' TLS-RPT day (helpers.TLSRPT_DAY)."""
+	return tlsrpt_day_name()
 
 
 def yesterday():
-	return time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+	return tlsrpt_day_name(-1)
 
 
 def day_start():
-	"""day_start - the first second of today (UTC)."""
-	return int(time.time()) // 86400 * 86400
+	"""day_start - the first second of that day (UTC)."""
+	return TLSRPT_DAY
 
 
 # --- the daemon, its sink and the world ------------------------------------
@@ -128,7 +129,7 @@ def make_daemon(world, tmp, **conf):
 @pytest.fixture(scope="module")
 def rd(world, tmp_path_factory):
 	d = make_daemon(world, tmp_path_factory.mktemp("ctl-report"))
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	yield d
 	rc, _ = d.stop(5)
 	assert rc == 0, d.stderr_tail()
@@ -429,9 +430,10 @@ def test_send(world, rd, fresh):
 	    r"NEXT_TRY +ERROR$", h.out, re.M), h.out
 	row = [x for x in h.out.split("\n") if "mailto:tlsrpt@" + dom in x]
 	assert len(row) == 1
+	# (the daemon's TLS-RPT clock is pinned to noon: any age will do)
 	assert re.match(r"^%s +%s +mailto:tlsrpt@%s +sent +1 +%s \((\d+[smh] ago|"
-	    r"now)\) +- +-$" % (today(), re.escape(dom), re.escape(dom), ISO),
-	    row[0]), h.out
+	    r"in \d+[smh]|now)\) +- +-$" % (today(), re.escape(dom),
+	    re.escape(dom), ISO), row[0]), h.out
 
 	# a sent rua is not sent again
 	again = run_ctl(rd, ["report", "send", "--day", today(), dom],
@@ -487,7 +489,9 @@ def test_send_failure(world, rd, fresh):
 	row = [x for x in h.out.split("\n") if re.match(r"^%s +%s +mailto:" %
 	    (today(), re.escape(dom)), x)]
 	assert len(row) == 1 and " pending " in row[0], h.out
-	assert re.search(r" \(in \d+[smh]\) ", row[0]), row[0]
+	# next try: ISO time and age (the pinned clock makes any age right)
+	assert re.search(r" %s \((in \d+[smhd]|\d+[smhd] ago|now)\) " % ISO,
+	    row[0]), row[0]
 	# the sink takes mail again: the retry, asked for, goes out
 	r = run_ctl(rd, ["report", "send", "--day", today(), dom])
 	assert r.rc == 0, r
@@ -542,7 +546,7 @@ def test_send_nothing(rd, fresh):
 def test_send_all_domains(world, tmp_path, fresh):
 	"""Without DOMAIN every domain of the day goes (own daemon)."""
 	d = make_daemon(world, tmp_path)
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	try:
 		doms = [fresh("all"), fresh("all")]
 		for dom in doms:
@@ -562,7 +566,7 @@ def test_send_all_domains(world, tmp_path, fresh):
 def test_send_reporting_off(world, tmp_path):
 	"""tlsrpt_enable = no: the daemon refuses, exit 1."""
 	d = make_daemon(world, tmp_path, tlsrpt_enable="no")
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	try:
 		r = run_ctl(d, ["report", "send", "--day", today()])
 		assert r.rc == 1, r

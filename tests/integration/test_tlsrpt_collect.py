@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from helpers import wait_until
+from helpers import tlsrpt_clock_env, tlsrpt_day_name, wait_until
 from tlsrpt_checks import send_dgram as send
 
 RECORD = "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
@@ -21,7 +21,8 @@ STS_STRINGS = ["version: STSv1", "mode: enforce", "mx: mx.d1.test",
 
 
 def today():
-	return time.strftime("%Y-%m-%d", time.gmtime())
+	"""today - the daemons' TLS-RPT day (helpers.TLSRPT_DAY)."""
+	return tlsrpt_day_name()
 
 
 def dgram(domain, policies, dpv="1", record=RECORD, spaced=True, extra=None):
@@ -64,7 +65,7 @@ def coll(world):
 	d = Daemon(world)
 	d.sock = os.path.join(d.dir, "tlsrpt.sock")
 	d.write_config(tlsrpt_collector_socket=d.sock)
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	yield d
 	rc, _ = d.stop(5)
 	assert rc == 0, d.stderr_tail()
@@ -260,7 +261,7 @@ def test_day_bucketing_and_list(coll):
 	    for x in d["domains"]]
 	assert "c1.test" in doms
 	# nothing yesterday
-	y = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+	y = tlsrpt_day_name(-1)
 	assert show(coll, "c1.test", y)["reports"] == []
 	bad = coll.ctl("report show c1.test 2024-13-01")
 	assert not bad["ok"]
@@ -271,7 +272,7 @@ def test_restart_keeps_counts(world, daemon_factory):
 	d.stop()
 	sock = os.path.join(d.dir, "t.sock")
 	d.write_config(tlsrpt_collector_socket=sock)
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	dom = "r1.test"
 	for _ in range(4):
 		send(sock, dgram(dom, [sts_policy(dom)]))
@@ -282,7 +283,7 @@ def test_restart_keeps_counts(world, daemon_factory):
 	d.stop()
 	assert os.path.exists(sock) is False or stat.S_ISSOCK(
 	    os.stat(sock).st_mode)
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	[p] = policies_of(show(d, dom))
 	assert p["summary"] == {"total-successful-session-count": 4,
 	    "total-failure-session-count": 1}
@@ -299,7 +300,7 @@ def test_stale_socket_replaced(world, daemon_factory):
 	s.bind(sock)
 	s.close()		# the file stays, nobody reads it
 	d.write_config(tlsrpt_collector_socket=sock)
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	send(sock, dgram("s1.test", [sts_policy("s1.test")]))
 	assert wait_until(lambda: d.ctl("report list")["collector"]
 	    ["accepted"] >= 1, 5)
@@ -315,7 +316,7 @@ def ev(world):
 	if not NETNS:
 		conf["mx_smtp_port"] = str(world.smtp_port)
 	d = Daemon(world, **conf)
-	d.start()
+	d.start(env=tlsrpt_clock_env())
 	yield d
 	rc, _ = d.stop(5)
 	assert rc == 0, d.stderr_tail()
