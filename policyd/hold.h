@@ -13,7 +13,7 @@
 
 #define HOLD_MIN_AGE		2	/* first release not sooner (seconds) */
 #define HOLD_AGAIN		60	/* released once more after this */
-#define HOLD_DOMAINS_MAX	512	/* recipient domains of one message */
+#define HOLD_DOMAINS_MAX	1000	/* recipient domains of one message (= the milter's) */
 #define HOLD_RETRY_MAX		1800	/* a failed release is retried this often */
 
 /* hold_start - start the release scheduler thread. 0 or -1. */

@@ -103,6 +103,27 @@ def test_hold_registration(world, daemon_factory):
 	assert p.ctl("status")["holds"] == 1
 
 
+def test_hold_as_many_domains_as_the_milter_checks(world, daemon_factory):
+	"""A hold takes as many domains as the milter checks per message
+	(1000), sent over several request lines; one more is refused."""
+	p = hold_daemon(world, daemon_factory)
+	doms = ["d%d.many-hold.test" % i for i in range(1001)]
+	line, n = "hold MANY", 0
+	for d in doms[:1000]:
+		if len(line) + 1 + len(d) > 1000:
+			r = p.ctl(line)
+			assert r["ok"] is True, r
+			line = "hold MANY"
+		line += " " + d
+		n += 1
+	assert p.ctl(line)["ok"] is True
+	h = holds(p)["MANY"]
+	assert [d["domain"] for d in h["domains"]] == doms[:1000]
+	r = p.ctl("hold MANY " + doms[1000])
+	assert r["ok"] is False and "more than 1000 domains" in r["error"], r
+	assert len(holds(p)["MANY"]["domains"]) == 1000
+
+
 @pytest.mark.parametrize("line", [
     "hold", "hold ABC", "hold a;b mx-good.test", "hold a-b mx-good.test",
     "hold ../x mx-good.test", "hold A$(id) mx-good.test",
