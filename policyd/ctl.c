@@ -1068,6 +1068,33 @@ ctl_report_args(int argc, char **argv, const char *usage, const char **day,
 	return CTL_EXIT_OK;
 }
 
+/*
+ * ctl_report_call - the daemon's "report VERB [DOMAIN] [DAY]" for the
+ * arguments of report show (verb "preview", DOMAIN required) and report
+ * send (the daemon takes DAY and DOMAIN in either order); the domain goes
+ * into d. CTL_EXIT_OK with the reply in *r, or the exit status.
+ */
+static int
+ctl_report_call(struct ctl *c, int argc, char **argv, const char *usage,
+    const char *verb, int timeout_ms, char *d, size_t dsz, json_t **r)
+{
+	char	line[CTL_CLIENT_LINE_MAX];
+	const char *day;
+	int	rc;
+
+	if ((rc = ctl_report_args(argc, argv, usage, &day, d, dsz)) !=
+	    CTL_EXIT_OK)
+		return rc;
+	if (strcmp(verb, "preview") == 0 && d[0] == '\0')
+		return ctl_usage_error("usage: %s", usage);
+	if (ctl_load_config(c) == -1)
+		return CTL_EXIT_USAGE;
+	snprintf(line, sizeof(line), "report %s%s%s%s%s", verb,
+	    d[0] != '\0' ? " " : "", d, day != NULL ? " " : "",
+	    day != NULL ? day : "");
+	return ctl_call(c, line, timeout_ms, r);
+}
+
 /* ctl_report_list - "report list": stored results and deliveries. */
 static int
 ctl_report_list(struct ctl *c, int argc)
@@ -1125,21 +1152,12 @@ static int
 ctl_report_show(struct ctl *c, int argc, char **argv)
 {
 	static const char usage[] = "report show DOMAIN [--day YYYY-MM-DD]";
-	char	d[DNS_NAME_MAX + 1], line[CTL_CLIENT_LINE_MAX];
-	const char *day;
+	char	d[DNS_NAME_MAX + 1];
 	json_t *r;
 	int	rc;
 
-	if ((rc = ctl_report_args(argc, argv, usage, &day, d, sizeof(d))) !=
-	    CTL_EXIT_OK)
-		return rc;
-	if (d[0] == '\0')
-		return ctl_usage_error("usage: %s", usage);
-	if (ctl_load_config(c) == -1)
-		return CTL_EXIT_USAGE;
-	snprintf(line, sizeof(line), "report preview %s%s%s", d,
-	    day != NULL ? " " : "", day != NULL ? day : "");
-	if ((rc = ctl_call(c, line, CTL_TIMEOUT_MS * 6, &r)) != CTL_EXIT_OK)
+	if ((rc = ctl_report_call(c, argc, argv, usage, "preview",
+	    CTL_TIMEOUT_MS * 6, d, sizeof(d), &r)) != CTL_EXIT_OK)
 		return rc;
 	if (c->out.json)
 		rc = ctl_print_doc(c, r);
@@ -1159,20 +1177,12 @@ static int
 ctl_report_send(struct ctl *c, int argc, char **argv)
 {
 	static const char usage[] = "report send [--day YYYY-MM-DD] [DOMAIN]";
-	char	d[DNS_NAME_MAX + 1], line[CTL_CLIENT_LINE_MAX];
-	const char *day;
+	char	d[DNS_NAME_MAX + 1];
 	json_t *r;
 	int	rc;
 
-	if ((rc = ctl_report_args(argc, argv, usage, &day, d, sizeof(d))) !=
-	    CTL_EXIT_OK)
-		return rc;
-	if (ctl_load_config(c) == -1)
-		return CTL_EXIT_USAGE;
-	snprintf(line, sizeof(line), "report send%s%s%s%s",
-	    day != NULL ? " " : "", day != NULL ? day : "",
-	    d[0] != '\0' ? " " : "", d);
-	if ((rc = ctl_call(c, line, CTL_SEND_TIMEOUT_MS, &r)) != CTL_EXIT_OK)
+	if ((rc = ctl_report_call(c, argc, argv, usage, "send",
+	    CTL_SEND_TIMEOUT_MS, d, sizeof(d), &r)) != CTL_EXIT_OK)
 		return rc;
 	if (c->out.json)
 		rc = ctl_print_doc(c, r);
