@@ -449,9 +449,9 @@ do_release(const char *arg)
 	return o;
 }
 
-/* day_name - "YYYY-MM-DD" of a day start. */
-static void
-day_name(int64_t day, char *buf, size_t sz)
+/* control_day - "YYYY-MM-DD" of a day start ("?" if it has none). */
+void
+control_day(int64_t day, char *buf, size_t sz)
 {
 	time_t	t = (time_t)day;
 	struct tm tm;
@@ -533,6 +533,13 @@ policy_json(const struct tlsrpt_policy *p)
 	return o;
 }
 
+/* report_yesterday - the default day of the report verbs (TLS-RPT clock). */
+static int64_t
+report_yesterday(void)
+{
+	return tlsrpt_store_day(tlsrpt_store_now()) - 86400;
+}
+
 /*
  * report_built - add what the report will be to rep: report_id, filename
  * and the RFC 8460 JSON ("report"), from the configured identity; null
@@ -559,10 +566,8 @@ report_built(json_t *rep, const struct tlsrpt_report *r)
 			doc = json_loadb(js, len, JSON_PRESERVE_ORDER, NULL);
 	}
 	policyd_config_put(cfg);
-	json_object_set_new(rep, "report_id", rid != NULL ? json_string(rid) :
-	    json_null());
-	json_object_set_new(rep, "filename", fn != NULL ? json_string(fn) :
-	    json_null());
+	json_object_set_new(rep, "report_id", control_str(rid));
+	json_object_set_new(rep, "filename", control_str(fn));
 	json_object_set_new(rep, "report", doc != NULL ? doc : json_null());
 	free(rid);
 	free(fn);
@@ -589,12 +594,12 @@ do_report_show(const char *arg, const char *dayarg, int resolve)
 			return reply_error("bad day \"%s\" (YYYY-MM-DD)",
 			    dayarg);
 	} else
-		day = tlsrpt_store_day(tlsrpt_store_now()) - 86400;
+		day = report_yesterday();
 	if ((resolve ? tlsrpt_store_reports(day, domain, &r, &n) :
 	    tlsrpt_store_reports_raw(day, domain, &r, &n)) != 0)
 		return reply_error("cannot read the TLS-RPT store%s", "");
 	o = reply_ok();
-	day_name(day, dn, sizeof(dn));
+	control_day(day, dn, sizeof(dn));
 	json_object_set_new(o, "domain", json_string(domain));
 	json_object_set_new(o, "day", json_string(dn));
 	json_object_set_new(o, "day_start", json_integer((json_int_t)day));
@@ -647,7 +652,7 @@ do_report_send(char *const *args, int nargs)
 		dom = domain;
 	}
 	if (day == TLSRPT_SCHED_ALL_DAYS)
-		day = tlsrpt_store_day(tlsrpt_store_now()) - 86400;
+		day = report_yesterday();
 	cfg = policyd_config_get();
 	if (!cfg->tlsrpt_enable) {
 		policyd_config_put(cfg);
@@ -659,7 +664,7 @@ do_report_send(char *const *args, int nargs)
 	if (rc != 0)
 		return reply_error("cannot read the TLS-RPT store%s", "");
 	o = reply_ok();
-	day_name(day, dn, sizeof(dn));
+	control_day(day, dn, sizeof(dn));
 	json_object_set_new(o, "day", json_string(dn));
 	json_object_set_new(o, "day_start", json_integer((json_int_t)day));
 	json_object_set_new(o, "domain", dom != NULL ? json_string(dom) :
@@ -671,8 +676,7 @@ do_report_send(char *const *args, int nargs)
 	NUM("failed", res.failed);
 	NUM("dropped", res.dropped);
 #undef NUM
-	json_object_set_new(o, "error", res.error[0] != '\0' ?
-	    json_string(res.error) : json_null());
+	json_object_set_new(o, "error", control_str(res.error));
 	return o;
 }
 
@@ -725,7 +729,7 @@ do_report_list(void)
 	arr = json_array();
 	for (i = 0; i < ndays; i++) {
 		e = json_object();
-		day_name(days[i], dn, sizeof(dn));
+		control_day(days[i], dn, sizeof(dn));
 		json_object_set_new(e, "day", json_string(dn));
 		json_object_set_new(e, "day_start",
 		    json_integer((json_int_t)days[i]));

@@ -6,6 +6,7 @@
 #ifndef MTASTS_CONTROL_H
 #define MTASTS_CONTROL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -22,5 +23,8 @@ json_t *control_time(int64_t t);
 
 /* control_str - s as a JSON string, or null for NULL or "" (new reference). */
 json_t *control_str(const char *s);
+
+/* control_day - "YYYY-MM-DD" (UTC) of day, a day's first second, into buf. */
+void	control_day(int64_t day, char *buf, size_t sz);
 
 #endif

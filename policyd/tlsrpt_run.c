@@ -264,8 +264,6 @@ tlsrpt_run_deliveries(const char *submitter)
 	struct tr_items items = { NULL, 0, 0, 0 };
 	json_t *arr = json_array(), *o;
 	char	id[TLSRPT_UNIQUE_SIZE + 300], day[16], *colon;
-	struct tm tm;
-	time_t	tt;
 	size_t	i;
 
 	(void)cache_table_walk(CACHE_TLSRPT_SEND, tr_collect, &items);
@@ -280,10 +278,7 @@ tlsrpt_run_deliveries(const char *submitter)
 		if (submitter != NULL && *submitter != '\0')
 			(void)snprintf(id + strlen(id), sizeof(id) - strlen(id),
 			    "@%s", submitter);
-		tt = (time_t)it->day;
-		if (gmtime_r(&tt, &tm) == NULL)
-			continue;
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		control_day(it->day, day, sizeof(day));
 		o = json_object();
 		json_object_set_new(o, "day", json_string(day));
 		json_object_set_new(o, "day_start",
@@ -300,8 +295,7 @@ tlsrpt_run_deliveries(const char *submitter)
 		json_object_set_new(o, "next",
 		    it->st.status == TLSRPT_SEND_PENDING ?
 		    control_time(it->st.next) : json_null());
-		json_object_set_new(o, "error", it->st.error[0] != '\0' ?
-		    json_string(it->st.error) : json_null());
+		json_object_set_new(o, "error", control_str(it->st.error));
 		json_array_append_new(arr, o);
 	}
 	tr_items_free(&items);

@@ -363,23 +363,14 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	json_t *agg = NULL, *d = NULL, *old;
 	uint64_t h = 1469598103934665603ULL;
 	int64_t	day;
-	size_t	i, len, npend;
+	size_t	i, npend;
 	int	ret = -1;
 
-	if (ev->policy_domain == NULL || *ev->policy_domain == '\0' ||
-	    (len = strlen(ev->policy_domain)) >= sizeof(dom)) {
+	if (ts_lower(ev->policy_domain, dom, sizeof(dom)) != 0) {
 		log_warnx("tlsrpt: event without a usable policy domain");
 		return -1;
 	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)ev->policy_domain[i];
-
-		dom[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	if (len > 1 && dom[len - 1] == '.')
-		len--;
-	dom[len] = '\0';
-	if (!dns_name_is_ldh(dom, len)) {
+	if (!dns_name_is_ldh(dom, strlen(dom))) {
 		log_warnx("tlsrpt: event for a policy domain that is not a "
 		    "host name; not counted");
 		return -1;
