@@ -750,29 +750,40 @@ out:
 	return n;
 }
 
-/* cache_table_walk - visit every entry of a table in one snapshot. */
-long
-cache_table_walk(enum cache_table t, int (*fn)(const char *, const char *,
-    size_t, void *), void *arg)
+/*
+ * walk_dbi - call fn for each entry of dbi whose key starts with the plen
+ * bytes of prefix (all when plen is 0), in key order, in one read
+ * snapshot; keys of 0 or keymax bytes and more are passed over (keymax 0:
+ * no limit). val is NUL-terminated and valid only during the call; fn
+ * returns non-zero to stop. The number visited, or -1 (logged as what).
+ */
+static long
+walk_dbi(MDB_dbi dbi, const char *what, const void *prefix, size_t plen,
+    size_t keymax, int (*fn)(const void *key, size_t klen, const char *val,
+    size_t len, void *arg), void *arg)
 {
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
 	MDB_val	k, v;
-	char	name[256], *buf = NULL, *nbuf;
+	char   *buf = NULL, *nbuf;
 	size_t	cap = 0;
 	long	n = 0;
 	int	rc;
 
 	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
 		goto fail;
-	if ((rc = mdb_cursor_open(txn, table_dbi(t), &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		goto fail;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	k.mv_data = (void *)prefix;
+	k.mv_size = plen;
+	for (rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+	    mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size == 0 || k.mv_size >= sizeof(name))
+		if (plen > 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, prefix, plen) != 0))
+			break;
+		if (keymax > 0 && (k.mv_size == 0 || k.mv_size >= keymax))
 			continue;
-		memcpy(name, k.mv_data, k.mv_size);
-		name[k.mv_size] = '\0';
 		if (v.mv_size + 1 > cap) {
 			if ((nbuf = realloc(buf, v.mv_size + 1)) == NULL)
 				break;
@@ -782,7 +793,7 @@ cache_table_walk(enum cache_table t, int (*fn)(const char *, const char *,
 		memcpy(buf, v.mv_data, v.mv_size);
 		buf[v.mv_size] = '\0';
 		n++;
-		if (fn(name, buf, v.mv_size, arg) != 0)
+		if (fn(k.mv_data, k.mv_size, buf, v.mv_size, arg) != 0)
 			break;
 	}
 	free(buf);
@@ -790,12 +801,42 @@ cache_table_walk(enum cache_table t, int (*fn)(const char *, const char *,
 	mdb_txn_abort(txn);
 	return n;
 fail:
-	log_warnx("cache: %s walk: %s", table_name(t), mdb_strerror(rc));
+	log_warnx("cache: %s walk: %s", what, mdb_strerror(rc));
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	return -1;
+}
+
+/* A cache_table_walk callback and its argument. */
+struct table_walk {
+	int	(*fn)(const char *, const char *, size_t, void *);
+	void   *arg;
+};
+
+/* table_walk_key - walk_dbi callback: hand fn the key as a string. */
+static int
+table_walk_key(const void *key, size_t klen, const char *val, size_t len,
+    void *arg)
+{
+	struct table_walk *tw = arg;
+	char	name[256];
+
+	memcpy(name, key, klen);	/* klen < sizeof(name): walk_dbi */
+	name[klen] = '\0';
+	return tw->fn(name, val, len, tw->arg);
+}
+
+/* cache_table_walk - visit every entry of a table in one snapshot. */
+long
+cache_table_walk(enum cache_table t, int (*fn)(const char *, const char *,
+    size_t, void *), void *arg)
+{
+	struct table_walk tw = { fn, arg };
+
+	return walk_dbi(table_dbi(t), table_name(t), NULL, 0, 256,
+	    table_walk_key, &tw);
 }
 
 /* cache_table_count - entries in a table. */
@@ -883,49 +924,7 @@ long
 cache_tlsrpt_walk(const void *prefix, size_t plen, int (*fn)(const void *key,
     size_t klen, const char *val, size_t len, void *arg), void *arg)
 {
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val	k, v;
-	char	*buf = NULL, *nbuf;
-	size_t	cap = 0;
-	long	n = 0;
-	int	rc;
-
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
-		goto fail;
-	if ((rc = mdb_cursor_open(txn, dbi_tlsrpt, &cur)) != 0)
-		goto fail;
-	k.mv_data = (void *)prefix;
-	k.mv_size = plen;
-	for (rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
-	    mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (plen > 0 && (k.mv_size < plen ||
-		    memcmp(k.mv_data, prefix, plen) != 0))
-			break;
-		if (v.mv_size + 1 > cap) {
-			if ((nbuf = realloc(buf, v.mv_size + 1)) == NULL)
-				break;
-			buf = nbuf;
-			cap = v.mv_size + 1;
-		}
-		memcpy(buf, v.mv_data, v.mv_size);
-		buf[v.mv_size] = '\0';
-		n++;
-		if (fn(k.mv_data, k.mv_size, buf, v.mv_size, arg) != 0)
-			break;
-	}
-	free(buf);
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return n;
-fail:
-	log_warnx("cache: tlsrpt walk: %s", mdb_strerror(rc));
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	return -1;
+	return walk_dbi(dbi_tlsrpt, "tlsrpt", prefix, plen, 0, fn, arg);
 }
 
 /* cache_tlsrpt_del_prefix - forget the TLS-RPT entries starting with prefix. */
