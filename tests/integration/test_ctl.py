@@ -5,7 +5,7 @@
 # publication the world can serve (DESIGN §5, mtasts-ctl(8)).
 #
 # DESCRIPTION
-#	run_ctl() runs the binary (top_builddir/policyd/mtasts-ctl, or
+#	run_ctl() runs the binary (top_builddir/ctl/mtasts-ctl, or
 #	$MTASTS_CTL) with a config file and returns its exit code, stdout
 #	and stderr; with json=True the whole of stdout must parse as one
 #	JSON document (json.loads refuses anything after it).
@@ -47,8 +47,8 @@ def ctl_path():
 		return os.environ["MTASTS_CTL"]
 	top = os.environ.get("top_builddir")
 	if top:
-		return os.path.join(top, "policyd", "mtasts-ctl")
-	return os.path.normpath(os.path.join(HERE, "..", "..", "policyd",
+		return os.path.join(top, "ctl", "mtasts-ctl")
+	return os.path.normpath(os.path.join(HERE, "..", "..", "ctl",
 	    "mtasts-ctl"))
 
 

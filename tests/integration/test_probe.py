@@ -1,5 +1,5 @@
 #
-# test_probe.py - policyd/probe.c through tests/tools/probe-cli against the
+# test_probe.py - common/net/probe.c through tests/tools/probe-cli against the
 # world's SMTP MX peers (RFC-CHECKLIST E3, E4, E10, R6; RFC 8461 §4.2, §5):
 # every MX of the catalogue gets the RFC 8460 result type it deserves, the
 # report describes the TLS session and the certificate, the peer saw SNI =

@@ -1,5 +1,5 @@
 #
-# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt_send.c)
+# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt/tlsrpt_send.c)
 # through tests/tools/tlsrpt-send-cli, against real receivers.
 #
 # DESCRIPTION
@@ -33,7 +33,7 @@ from tlsrpt_checks import (RESULT_TYPES, dnsfunc, make_dkim_key, make_sink,
 
 SEND_CLI = tool_path("tlsrpt-send-cli")
 CTL = os.environ.get("MTASTS_CTL") or os.path.join(os.path.dirname(
-    os.path.dirname(SEND_CLI)), "..", "policyd", "mtasts-ctl")
+    os.path.dirname(SEND_CLI)), "..", "ctl", "mtasts-ctl")
 DAY = 1459468800			# 2016-04-01T00:00:00Z
 NOW = 1459500000
 DOMAIN = "tlsrpt-send.test"

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	probe-cli -c CONFIG [-j N] HOST
  * DESCRIPTION
- *	A test driver for policyd/probe.c: loads CONFIG with config_load(),
+ *	A test driver for common/net/probe.c: loads CONFIG with config_load(),
  *	starts the resolver (resolver_init()), probes HOST and prints the
  *	probe_report as one JSON object on one line:
  *

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	tlsrpt-send-cli -c CONFIG [-d DAY] [-n NOW] DOMAIN RUA
  * DESCRIPTION
- *	A test driver for policyd/tlsrpt_send.c: loads CONFIG with
+ *	A test driver for policyd/tlsrpt/tlsrpt_send.c: loads CONFIG with
  *	config_load(), starts the resolver, builds a fixed report for
  *	DOMAIN and the UTC day starting at DAY (Unix time, default
  *	2016-04-01) - one sts policy with two failure details, one of them

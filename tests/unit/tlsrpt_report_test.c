@@ -1,5 +1,5 @@
 /*
- * tlsrpt_report_test - the RFC 8460 report builder (policyd/tlsrpt_report.c):
+ * tlsrpt_report_test - the RFC 8460 report builder (common/tlsrpt_report.c):
  * JSON exactness against the shape of RFC 8460 Appendix B (R4, R5), the
  * U05-U07 acceptance cases, identifiers stable across retries (DESIGN
  * §6b), escaping of strings an attacker chooses (S8) and a gzip round

@@ -1,5 +1,5 @@
 /*
- * tlsrpt_sched_test - when reports go out (policyd/tlsrpt_sched.c), with
+ * tlsrpt_sched_test - when reports go out (policyd/tlsrpt/tlsrpt_sched.c), with
  * a fake store, send-state table and receiver and the test's own clock:
  * nothing before the day closes plus the delay (R7), every rua on its own
  * (R3, DESIGN §6b), retries with back-off and a drop after 24 h (R12),

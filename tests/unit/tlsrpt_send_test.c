@@ -1,5 +1,5 @@
 /*
- * tlsrpt_send_test - the parts of policyd/tlsrpt_send.c that need no
+ * tlsrpt_send_test - the parts of policyd/tlsrpt/tlsrpt_send.c that need no
  * receiver: the mailto: URI check (S8), the report mail's header fields
  * and MIME structure (R10, U08), the retry state (R12) and the delay
  * after the day closes (R7). Delivery itself is tested against real

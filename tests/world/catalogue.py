@@ -30,7 +30,7 @@
 #	otherwise, mx patterns policy_mx), MX records (pref, host), SMTP MX
 #	peers with a world.MX_BEHAVIOURS behaviour each, optionally a
 #	_smtp._tls record, and what a probe of each host must report
-#	(probe_result_name() of policyd/probe.h): expect {host: result}.
+#	(probe_result_name() of common/net/probe.h): expect {host: result}.
 #	in_policy(host) says whether the host matches the policy (E2).
 #
 import sys

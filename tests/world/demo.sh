@@ -160,7 +160,7 @@ for h in json.loads(f.readline()).get("holds", []):
 	print("   %s held at %s: %s" % (h["queue_id"], h["held_at"], ", ".join(
 	    "%s=%s" % (d["domain"], d["state"]) for d in h["domains"])))
 PYEOF
-ctl() { _build/policyd/mtasts-ctl -c "$work/mtasts.conf" "$@"; }
+ctl() { _build/ctl/mtasts-ctl -c "$work/mtasts.conf" "$@"; }
 today=$(date -u +%Y-%m-%d)
 echo "== TLS-RPT: the session results policyd counted today (its MX probes)"
 ctl report list | sed 's/^/   /'
