@@ -345,6 +345,18 @@ discover_run(const char *domain, int force, struct discover_result *res)
 		set_why(res, DISCOVER_FAILED, "cache write failed");
 		goto out;
 	}
+	/*
+	 * A forced refresh that got the very policy already cached (same id,
+	 * same text) renewed its fetched_at, and is "unchanged" to the admin.
+	 */
+	if (have && old.state == RECORD_POLICY && strcmp(old.id, id) == 0 &&
+	    old.textlen == textlen &&
+	    (textlen == 0 || memcmp(old.text, text, textlen) == 0)) {
+		log_info("domain=%s policy id=%s fetched again: unchanged",
+		    domain, id);
+		set_why(res, DISCOVER_UNCHANGED, NULL);
+		goto out;
+	}
 	log_info("domain=%s policy id=%s fetched: mode=%s max_age=%u mx=%zu%s",
 	    domain, id, sts_mode_name(pol.mode), pol.max_age, pol.nmx,
 	    have && old.state == RECORD_POLICY && strcmp(old.id, id) != 0 ?

@@ -3,6 +3,7 @@
 # (notes/control-protocol.md; DESIGN §5 builds mtasts-ctl on it).
 #
 import re
+import time
 import socket
 
 import pytest
@@ -138,6 +139,28 @@ def test_refresh_domain(world, policyd, fresh):
 	assert r["ok"] is True and r["result"] == "fetched", r
 	_check_show(r["policy"], d)
 	assert r["policy"]["id"] == "r2"
+
+
+def test_refresh_unchanged(world, policyd, fresh):
+	"""A refresh that fetches the policy already cached (same id, same
+	text) says "unchanged" (issue 17.7); it really fetched, and a later
+	change of text under a new id is "fetched" again."""
+	d = fresh("refresh-same")
+	world.add_domain(d, id="u1")
+	assert policyd.query(d) == ok_answer(d)
+	before = policyd.ctl("show " + d)["fetched_at"]
+	n = world.fetch_count(d)
+	time.sleep(1.1)
+	r = policyd.ctl("refresh " + d)
+	assert r["ok"] is True and r["result"] == "unchanged", r
+	assert r["error"] is None
+	assert world.fetch_count(d) == n + 1
+	assert r["policy"]["id"] == "u1"
+	assert r["policy"]["fetched_at"] > before
+	world.set_id(d, "u2")
+	r = policyd.ctl("refresh " + d)
+	assert r["ok"] is True and r["result"] == "fetched", r
+	assert r["policy"]["id"] == "u2"
 
 
 def test_refresh_no_record(policyd, fresh):

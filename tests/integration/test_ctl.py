@@ -541,6 +541,11 @@ def test_refresh(world, policyd, fresh):
 	assert j.doc["result"] == "fetched" and j.doc["error"] is None
 	_check_show(j.doc, d, mode="testing")
 	assert j.doc["id"] == "r3"
+	# the same policy again: "unchanged", exit 0 (issue 17.7)
+	r = run_ctl(["refresh", d], policyd.conf_path)
+	assert r.rc == 0, r
+	assert r.out.splitlines()[0] == "%s: unchanged" % d
+	assert re.search(r"^id +r3$", r.out, re.M)
 
 
 def test_refresh_failure(world, policyd, fresh):
