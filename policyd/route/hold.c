@@ -651,8 +651,12 @@ hold_tick(time_t hold_max)
 		} else if (now - h->held_at >= hold_max) {
 			unsettled_list(h, &m, buf, sizeof(buf));
 			log_warnx("queue_id=%s held for hold_max (%llds) with "
-			    "%s; releasing anyway (the MTA's TLS policy "
-			    "still applies)", h->id, (long long)hold_max, buf);
+			    "%s; releasing anyway: a Postfix that asks the "
+			    "socketmap still requires a verified certificate "
+			    "matching the policy's mx patterns (not the MX "
+			    "name); an MTA that does not ask it (Sendmail) "
+			    "uses only its own TLS settings", h->id,
+			    (long long)hold_max, buf);
 			release_step(h, "hold_max");
 		}
 	}
