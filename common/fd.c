@@ -29,6 +29,12 @@
 
 #include "fd.h"
 
+/* tests/unit/fd_test.c builds the fallbacks on any system. */
+#ifdef FD_TEST_FALLBACKS
+#undef HAVE_CLOSEFROM
+#undef HAVE_CLOSE_RANGE
+#endif
+
 /* fd_cloexec - set FD_CLOEXEC on fd. */
 int
 fd_cloexec(int fd)
