@@ -554,6 +554,7 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 	};
 	struct timespec start;
 	struct pollfd pfd;
+	sigset_t none;
 	size_t off = 0;
 	ssize_t n;
 	pid_t pid, w;
@@ -581,6 +582,10 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 	if (pid == 0) {
 		/* The child: the socket is stdin, output goes nowhere. */
 		(void)close(sv[0]);
+		/* The daemon blocks and ignores signals; the command must not. */
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		(void)signal(SIGPIPE, SIG_DFL);
 		if (dup2(sv[1], STDIN_FILENO) == -1)
 			_exit(127);
 		if ((devnull = open("/dev/null", O_WRONLY)) != -1) {

@@ -391,5 +391,7 @@ def test_release_command_inherits_only_stdio(world, daemon_factory,
 	assert r["ok"] is True and r["results"][0]["status"] == [0], r
 	got = recorded_fds(log)
 	assert len(got) == 1, got
-	assert sorted(got[0]) == ["0", "1", "2"], got[0]
-	assert got[0]["0"] == "/dev/null", got[0]
+	fds = got[0]["fds"]
+	assert sorted(fds) == ["0", "1", "2"], fds
+	assert fds["0"] == "/dev/null", fds
+	assert got[0]["sigblk"] == 0, got[0]

@@ -550,7 +550,8 @@ def test_rua_list_capped(rig):
 def test_sendmail_inherits_only_its_stdio(rig):
 	"""Issue 16 item 4: tlsrpt_sendmail runs with the message on stdin
 	and stdout, stderr on /dev/null - no listener, no data.mdb, no
-	resolver socket, no live control or socketmap connection."""
+	resolver socket, no live control or socketmap connection - and
+	with no signal blocked."""
 	r = rig("e2efds", https=False)
 	log = r.prog + ".fds"
 	write_fd_recorder(r.prog, log)
@@ -562,6 +563,9 @@ def test_sendmail_inherits_only_its_stdio(rig):
 	assert res["sent"] == 1, res
 	got = recorded_fds(log)
 	assert len(got) == 1, got
-	assert sorted(got[0]) == ["0", "1", "2"], json.dumps(got[0])
-	assert got[0]["0"].startswith("socket:"), got[0]
-	assert got[0]["1"] == got[0]["2"] == "/dev/null", got[0]
+	fds = got[0]["fds"]
+	assert sorted(fds) == ["0", "1", "2"], json.dumps(fds)
+	assert fds["0"].startswith("socket:"), fds
+	assert fds["1"] == fds["2"] == "/dev/null", fds
+	# The daemon blocks SIGTERM, SIGINT and SIGHUP; the command must not.
+	assert got[0]["sigblk"] == 0, got[0]
