@@ -44,6 +44,10 @@ struct config {
 	char   *control_socket;
 	unsigned int socket_mode;
 	char   *socket_group;
+	unsigned int socketmap_max_connections;	/* per socketmap listener */
+	unsigned int control_max_connections;
+	time_t	request_timeout;	/* a whole request, from its first byte */
+	time_t	send_timeout;		/* a whole reply */
 	char   *cache_dir;
 	uint64_t cache_max_size;
 	char   *user;

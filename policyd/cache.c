@@ -39,6 +39,7 @@
 #include <lmdb.h>
 
 #include "cache.h"
+#include "fd.h"
 #include "log.h"
 
 static MDB_env *env;
@@ -86,7 +87,7 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 {
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
-	int	rc, dead;
+	int	rc, dead, fd;
 	char	fmt[16];
 
 	if (cache_check_dir(dir, err, errsz) != 0)
@@ -99,6 +100,9 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 		goto fail;
 	if ((rc = mdb_env_open(env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0)
 		goto fail;
+	/* LMDB may open data.mdb without O_CLOEXEC; no child may get it. */
+	if (mdb_env_get_fd(env, &fd) == 0 && fd_cloexec(fd) != 0)
+		log_warn("cache: %s/data.mdb: close-on-exec", dir);
 	/* A process killed with -9 leaves its reader slots behind. */
 	if (mdb_reader_check(env, &dead) == 0 && dead > 0)
 		log_info("cache: cleared %d stale reader slot(s)", dead);

@@ -24,7 +24,6 @@
 #include "autoconf.h"
 
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +38,7 @@
 #include "control.h"
 #include "discover.h"
 #include "hold.h"
+#include "listen.h"
 #include "log.h"
 #include "lookup.h"
 #include "mx_match.h"
@@ -867,32 +867,24 @@ control_request(char *line)
 	return reply_error("unknown command \"%s\"", argv[0]);
 }
 
-/* send_json - write one reply line. */
+/* send_json - write one reply line within timeout seconds. */
 static int
-send_json(int fd, json_t *o)
+send_json(int fd, json_t *o, int timeout)
 {
 	char   *s = json_dumps(o, JSON_COMPACT);
-	size_t	n, off = 0;
-	ssize_t	w;
+	size_t	n;
 	int	ret = -1;
 
 	json_decref(o);
 	if (s == NULL)
 		return -1;
 	n = strlen(s);
-	s[n] = '\0';
-	while (off < n) {
-		if ((w = write(fd, s + off, n - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	while ((w = write(fd, "\n", 1)) < 0 && errno == EINTR)
-		;
-	ret = w == 1 ? 0 : -1;
-out:
+	/* json_dumps's terminator becomes the newline: one write. */
+	s[n] = '\n';
+	if (listen_write(fd, s, n + 1, timeout) == 0)
+		ret = 0;
+	else if (errno == ETIMEDOUT)
+		listen_drop("control", "reply not read within send_timeout");
 	free(s);
 	return ret;
 }
@@ -901,13 +893,18 @@ out:
 void
 control_conn(int fd)
 {
-	struct timeval tv = { CONTROL_IDLE, 0 };
+	struct config *cfg;
 	/* A request of CONTROL_LINE_MAX bytes plus its newline fits. */
 	char	buf[CONTROL_LINE_MAX + 1], *nl;
 	size_t	len = 0;
 	ssize_t	r;
+	long long reqms, started = 0, deadline;
+	int	sendto;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cfg = policyd_config_get();
+	reqms = (long long)cfg->request_timeout * 1000;
+	sendto = (int)cfg->send_timeout;
+	policyd_config_put(cfg);
 	for (;;) {
 		while ((nl = memchr(buf, '\n', len)) != NULL) {
 			size_t	linelen = (size_t)(nl - buf);
@@ -915,23 +912,32 @@ control_conn(int fd)
 			*nl = '\0';
 			if (linelen > 0 && buf[linelen - 1] == '\r')
 				buf[linelen - 1] = '\0';
-			if (send_json(fd, control_request(buf)) != 0)
+			if (send_json(fd, control_request(buf), sendto) != 0)
 				return;
 			memmove(buf, nl + 1, len - linelen - 1);
 			len -= linelen + 1;
+			/* What is left began in the last read. */
+			started = listen_clock_ms();
 		}
 		if (len > CONTROL_LINE_MAX) {
 			send_json(fd, reply_error("request line longer than "
-			    "%s bytes", "1024"));
+			    "%s bytes", "1024"), sendto);
 			return;
 		}
-		if ((r = read(fd, buf + len, sizeof(buf) - len)) < 0) {
-			if (errno == EINTR)
-				continue;
+		/* Idle between requests; one request must come in whole. */
+		deadline = len > 0 ? started + reqms :
+		    listen_clock_ms() + CONTROL_IDLE * 1000LL;
+		if ((r = listen_read(fd, buf + len, sizeof(buf) - len,
+		    deadline)) < 0) {
+			if (errno == ETIMEDOUT && len > 0)
+				listen_drop("control", "request not complete "
+				    "within request_timeout");
 			return;
 		}
 		if (r == 0)
 			return;
+		if (len == 0)
+			started = listen_clock_ms();
 		len += (size_t)r;
 	}
 }

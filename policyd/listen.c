@@ -8,8 +8,24 @@
  *	Postfix keeps one socketmap connection per smtp process and reuses it,
  *	so connections are few and long-lived: a thread per connection with
  *	blocking I/O is the simplest correct front end, and the benchmark
- *	(tests/bench) shows it within reach of a bare echo server. The number
- *	of connections is capped; past the cap new ones are closed at once.
+ *	(tests/bench) shows it within reach of a bare echo server.
+ *
+ *	Each listener has a cap of its own (socketmap_max_connections for
+ *	each socketmap listener, control_max_connections for the control
+ *	socket), so idle socketmap clients can never take the slots the
+ *	milter and mtasts-ctl need. Past its cap a listener closes a new
+ *	connection at once and says so at most once per LISTEN_LOG_EVERY
+ *	seconds, with the count it refused meanwhile.
+ *
+ *	listen_read() and listen_write() are the connection handlers' I/O:
+ *	a read waits until a deadline the caller computes (an idle bound
+ *	between requests, the request_timeout from a request's first byte),
+ *	so a client trickling one byte at a time cannot hold a thread; a
+ *	write must finish within send_timeout in all, so a client that never
+ *	reads its replies cannot either.
+ *
+ *	Every socket is close-on-exec (SOCK_CLOEXEC and accept4() where the
+ *	system has them, fcntl() otherwise).
  *
  *	A unix socket path that exists is probed first: if a daemon answers
  *	there, we refuse to start (and leave its socket alone); if nothing
@@ -21,6 +37,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,31 +45,181 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "listen.h"
 #include "log.h"
 
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL	0	/* SIGPIPE is ignored anyway */
+#endif
+
 #define LISTEN_MAX	16
 #define CONN_STACK	(256 * 1024)
+#define LISTEN_FD_SPARE	64	/* descriptors kept beyond the caps */
 
 struct listener {
 	int	fd;
 	char   *path;		/* unix socket file we created */
 	void	(*conn)(int);
 	const char *what;
+	unsigned int max;	/* connections served at once */
+	atomic_uint nconn;
+	long long next_log;	/* accept thread only */
+	unsigned long refused;	/* since the last refusal logged */
 };
 
 static struct listener listeners[LISTEN_MAX];
 static int nlisteners;
-static atomic_int nconn;
+static unsigned long long ncaps;	/* sum of the caps being served */
+
+/* listen_clock_ms - see listen.h. */
+long long
+listen_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* listen_drop - see listen.h. */
+void
+listen_drop(const char *what, const char *why)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static long long next;
+	static unsigned long quiet;
+	long long now = listen_clock_ms();
+	unsigned long n;
+
+	pthread_mutex_lock(&mu);
+	if (now < next) {
+		quiet++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	n = quiet;
+	quiet = 0;
+	next = now + LISTEN_LOG_EVERY * 1000LL;
+	pthread_mutex_unlock(&mu);
+	if (n > 0)
+		log_warnx("%s: %s; connection closed (and %lu more closed "
+		    "for a slow client in the last %d s)", what, why, n,
+		    LISTEN_LOG_EVERY);
+	else
+		log_warnx("%s: %s; connection closed", what, why);
+}
+
+/* listen_socket - a close-on-exec socket. */
+static int
+listen_socket(int domain, int type)
+{
+	int	fd;
+
+#ifdef SOCK_CLOEXEC
+	if ((fd = socket(domain, type | SOCK_CLOEXEC, 0)) >= 0 ||
+	    errno != EINVAL)
+		return fd;
+#endif
+	if ((fd = socket(domain, type, 0)) >= 0 && fd_cloexec(fd) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* listen_accept - accept a close-on-exec connection. */
+static int
+listen_accept(int lfd)
+{
+	int	fd;
+
+#ifdef HAVE_ACCEPT4
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0 ||
+	    (errno != ENOSYS && errno != EINVAL))
+		return fd;
+#endif
+	if ((fd = accept(lfd, NULL, NULL)) >= 0 && fd_cloexec(fd) != 0) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	return fd;
+}
+
+/* listen_read - see listen.h. */
+ssize_t
+listen_read(int fd, void *buf, size_t sz, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	ssize_t	r;
+	int	n;
+
+	for (;;) {
+		if ((left = deadline - listen_clock_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n <= 0)
+			continue;
+		if ((r = recv(fd, buf, sz, MSG_DONTWAIT)) >= 0)
+			return r;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+	}
+}
+
+/* listen_write - see listen.h. */
+int
+listen_write(int fd, const void *p, size_t n, int timeout)
+{
+	const char *c = p;
+	struct pollfd pfd;
+	long long deadline, left;
+	ssize_t	w;
+
+	deadline = listen_clock_ms() + (long long)timeout * 1000;
+	while (n > 0) {
+		if ((w = send(fd, c, n, MSG_DONTWAIT | MSG_NOSIGNAL)) >= 0) {
+			c += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if ((left = deadline - listen_clock_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
 
 /* listen_unix - bind a unix socket of type at path (stream: listening). */
 int
@@ -77,7 +244,7 @@ listen_unix(const char *path, int type, unsigned int mode, const char *group,
 			    path);
 			return -1;
 		}
-		if ((probe = socket(AF_UNIX, type, 0)) < 0) {
+		if ((probe = listen_socket(AF_UNIX, type)) < 0) {
 			snprintf(err, errsz, "socket: %s", strerror(errno));
 			return -1;
 		}
@@ -96,7 +263,7 @@ listen_unix(const char *path, int type, unsigned int mode, const char *group,
 		}
 		log_info("removed stale socket %s", path);
 	}
-	if ((fd = socket(AF_UNIX, type, 0)) < 0) {
+	if ((fd = listen_socket(AF_UNIX, type)) < 0) {
 		snprintf(err, errsz, "socket: %s", strerror(errno));
 		return -1;
 	}
@@ -164,7 +331,7 @@ open_inet(const char *hostport, char *err, size_t errsz)
 		snprintf(err, errsz, "inet:%s: %s", hostport, gai_strerror(rc));
 		return -1;
 	}
-	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) < 0) {
+	if ((fd = listen_socket(res->ai_family, SOCK_STREAM)) < 0) {
 		snprintf(err, errsz, "socket: %s", strerror(errno));
 		goto out;
 	}
@@ -223,7 +390,7 @@ listen_open(const char *spec, unsigned int mode, const char *group, char *err,
 
 struct conn_arg {
 	int	fd;
-	void	(*conn)(int);
+	struct listener *l;
 };
 
 /* conn_main - one connection's thread. */
@@ -233,10 +400,27 @@ conn_main(void *arg)
 	struct conn_arg ca = *(struct conn_arg *)arg;
 
 	free(arg);
-	ca.conn(ca.fd);
+	ca.l->conn(ca.fd);
 	close(ca.fd);
-	atomic_fetch_sub(&nconn, 1);
+	atomic_fetch_sub(&ca.l->nconn, 1);
 	return NULL;
+}
+
+/* refuse - close a connection past the cap; log now and then. */
+static void
+refuse(struct listener *l, int fd)
+{
+	long long now = listen_clock_ms();
+
+	close(fd);
+	l->refused++;
+	if (now < l->next_log)
+		return;
+	log_warnx("%s: %u connections open (the most allowed); refusing "
+	    "new ones (%lu refused since the last such line)", l->what,
+	    l->max, l->refused);
+	l->refused = 0;
+	l->next_log = now + LISTEN_LOG_EVERY * 1000LL;
 }
 
 /* accept_main - the accept loop of one listener. */
@@ -253,7 +437,7 @@ accept_main(void *arg)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, CONN_STACK);
 	for (;;) {
-		if ((fd = accept(l->fd, NULL, NULL)) < 0) {
+		if ((fd = listen_accept(l->fd)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EBADF || errno == EINVAL)
@@ -262,35 +446,55 @@ accept_main(void *arg)
 			sleep(1);
 			continue;
 		}
-		if (atomic_fetch_add(&nconn, 1) >= LISTEN_MAX_CONN) {
-			atomic_fetch_sub(&nconn, 1);
-			log_warnx("%s: %d connections open; refusing another",
-			    l->what, LISTEN_MAX_CONN);
-			close(fd);
+		if (atomic_fetch_add(&l->nconn, 1) >= l->max) {
+			atomic_fetch_sub(&l->nconn, 1);
+			refuse(l, fd);
 			continue;
 		}
 		if ((ca = malloc(sizeof(*ca))) == NULL) {
 			close(fd);
-			atomic_fetch_sub(&nconn, 1);
+			atomic_fetch_sub(&l->nconn, 1);
 			continue;
 		}
 		ca->fd = fd;
-		ca->conn = l->conn;
+		ca->l = l;
 		if ((rc = pthread_create(&t, &attr, conn_main, ca)) != 0) {
 			errno = rc;
 			log_warn("%s: connection thread", l->what);
 			free(ca);
 			close(fd);
-			atomic_fetch_sub(&nconn, 1);
+			atomic_fetch_sub(&l->nconn, 1);
 		}
 	}
 	pthread_attr_destroy(&attr);
 	return NULL;
 }
 
+/*
+ * fd_room - make the descriptor limit hold every cap (each connection is
+ * one descriptor) plus a spare, so a full listener cannot starve another
+ * listener's accept() of descriptors.
+ */
+static void
+fd_room(void)
+{
+	struct rlimit rl;
+	rlim_t	want = (rlim_t)(ncaps + LISTEN_FD_SPARE);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warnx("descriptor limit %llu is below the connection caps "
+		    "(%llu) plus %d; lower socketmap_max_connections",
+		    (unsigned long long)rl.rlim_cur, ncaps, LISTEN_FD_SPARE);
+}
+
 /* listen_serve - start the accept thread of fd. */
 int
-listen_serve(int fd, void (*conn)(int), const char *what)
+listen_serve(int fd, void (*conn)(int), const char *what, unsigned int max)
 {
 	pthread_t t;
 	int	i, rc;
@@ -302,6 +506,12 @@ listen_serve(int fd, void (*conn)(int), const char *what)
 		return -1;
 	listeners[i].conn = conn;
 	listeners[i].what = what;
+	listeners[i].max = max > 0 ? max : 1;
+	atomic_store(&listeners[i].nconn, 0);
+	listeners[i].next_log = 0;
+	listeners[i].refused = 0;
+	ncaps += listeners[i].max;
+	fd_room();
 	if ((rc = pthread_create(&t, NULL, accept_main, &listeners[i])) != 0) {
 		errno = rc;
 		log_warn("%s: accept thread", what);

@@ -405,9 +405,11 @@ main(int argc, char *argv[])
 		fatalx("cannot start threads");
 	}
 	for (i = 0; i < nfds; i++)
-		if (listen_serve(fds[i], socketmap_conn, "socketmap") != 0)
+		if (listen_serve(fds[i], socketmap_conn, "socketmap",
+		    cfg->socketmap_max_connections) != 0)
 			fatalx("cannot start the socketmap listener");
-	if (listen_serve(ctlfd, control_conn, "control") != 0)
+	if (listen_serve(ctlfd, control_conn, "control",
+	    cfg->control_max_connections) != 0)
 		fatalx("cannot start the control listener");
 	log_info("started: version %s, cache %s, %zu socketmap listener(s), "
 	    "control %s", PACKAGE_VERSION, cfg->cache_dir, nfds,

@@ -14,21 +14,24 @@
  * DIAGNOSTICS
  *	A malformed or oversized netstring (over NETSTRING_REQUEST_MAX bytes)
  *	or a request without a key closes that connection without a reply
- *	(logged at info); nothing else is affected.
+ *	(logged at info); nothing else is affected. A request that has not
+ *	come in whole request_timeout after its first byte, or replies the
+ *	client has not read within send_timeout, close the connection too
+ *	(logged at warning, at most once per LISTEN_LOG_EVERY seconds).
  */
 #include "autoconf.h"
-
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "listen.h"
 #include "log.h"
 #include "lookup.h"
 #include "netstring.h"
+#include "policyd.h"
 #include "socketmap.h"
 
 #define SM_INBUF	(NETSTRING_REQUEST_MAX + 16)
@@ -53,49 +56,55 @@ socketmap_request(const char *req, size_t len, char *out, size_t outsz)
 	return (long)n;
 }
 
-/* write_all - write n bytes or fail. */
+/* reply - write replies within send_timeout. */
 static int
-write_all(int fd, const char *p, size_t n)
+reply(int fd, const char *p, size_t n, int timeout)
 {
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	if (listen_write(fd, p, n, timeout) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		listen_drop("socketmap", "replies not read within "
+		    "send_timeout");
+	return -1;
 }
 
 /* socketmap_conn - serve one connection. */
 void
 socketmap_conn(int fd)
 {
-	struct timeval tv = { SOCKETMAP_IDLE, 0 };
+	struct config *cfg;
 	char   *in = NULL, *ans = NULL, *out = NULL;
 	const char *data;
 	size_t	len = 0, off, dlen, used, olen, osz;
 	ssize_t	r;
 	long	alen;
+	long long reqms, started = 0, deadline;
+	int	sendto;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cfg = policyd_config_get();
+	reqms = (long long)cfg->request_timeout * 1000;
+	sendto = (int)cfg->send_timeout;
+	policyd_config_put(cfg);
 	osz = NETSTRING_REPLY_MAX + 16;
 	if ((in = malloc(SM_INBUF)) == NULL ||
 	    (ans = malloc(NETSTRING_REPLY_MAX)) == NULL ||
 	    (out = malloc(osz)) == NULL)
 		goto out;
 	for (;;) {
-		if ((r = read(fd, in + len, SM_INBUF - len)) < 0) {
-			if (errno == EINTR)
-				continue;
+		/* Idle between requests; one request must come in whole. */
+		deadline = len > 0 ? started + reqms :
+		    listen_clock_ms() + SOCKETMAP_IDLE * 1000LL;
+		if ((r = listen_read(fd, in + len, SM_INBUF - len,
+		    deadline)) < 0) {
+			if (errno == ETIMEDOUT && len > 0)
+				listen_drop("socketmap", "request not "
+				    "complete within request_timeout");
 			break;
 		}
 		if (r == 0)
 			break;
+		if (len == 0)
+			started = listen_clock_ms();
 		len += (size_t)r;
 		off = olen = 0;
 		for (;;) {
@@ -118,7 +127,7 @@ socketmap_conn(int fd)
 				goto out;
 			}
 			if (olen + netstring_size((size_t)alen) > osz) {
-				if (write_all(fd, out, olen) != 0)
+				if (reply(fd, out, olen, sendto) != 0)
 					goto out;
 				olen = 0;
 			}
@@ -127,10 +136,13 @@ socketmap_conn(int fd)
 			off += used;
 		}
 more:
-		if (olen > 0 && write_all(fd, out, olen) != 0)
+		if (olen > 0 && reply(fd, out, olen, sendto) != 0)
 			break;
 		memmove(in, in + off, len - off);
 		len -= off;
+		/* What is left began in the last read. */
+		if (off > 0 && len > 0)
+			started = listen_clock_ms();
 	}
 out:
 	free(in);

@@ -35,7 +35,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -47,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "log.h"
 #include "privsep.h"
 
@@ -100,45 +100,6 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* set_cloexec - mark fd close-on-exec. */
-static int
-set_cloexec(int fd)
-{
-	int	fl = fcntl(fd, F_GETFD);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-}
-
-/* close_from - close every descriptor >= lowfd. */
-static void
-close_from(int lowfd)
-{
-#if defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
-	closefrom(lowfd);
-#else
-	DIR    *d;
-	struct dirent *de;
-	long	max, fd;
-	char   *end;
-
-	if ((d = opendir("/proc/self/fd")) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			fd = strtol(de->d_name, &end, 10);
-			if (*end != '\0' || end == de->d_name)
-				continue;
-			if (fd >= lowfd && fd != dirfd(d))
-				close((int)fd);
-		}
-		closedir(d);
-		return;
-	}
-	if ((max = sysconf(_SC_OPEN_MAX)) < 0 || max > 65536)
-		max = 65536;
-	for (fd = lowfd; fd < max; fd++)
-		close((int)fd);
-#endif
-}
-
 /* child_exec - in the forked child: become a clean process and exec. */
 static void __attribute__((noreturn))
 child_exec(char **argv, int outfd)
@@ -163,6 +124,8 @@ child_exec(char **argv, int outfd)
 	    dup2(outfd, STDOUT_FILENO) < 0 ||
 	    dup2(outfd, STDERR_FILENO) < 0)
 		_exit(127);
+	/* Only stdin, stdout and stderr: nothing of the helper's. */
+	fd_closefrom(STDERR_FILENO + 1);
 	execve(argv[0], argv, (char *const *)clean_env);
 	_exit(127);
 }
@@ -211,8 +174,8 @@ run_cmd(char **argv, const char *queue_id)
 		log_warn("queue_id=%s release: pipe", queue_id);
 		return 127;
 	}
-	set_cloexec(p[0]);
-	set_cloexec(p[1]);
+	fd_cloexec(p[0]);
+	fd_cloexec(p[1]);
 	if ((pid = fork()) < 0) {
 		log_warn("queue_id=%s release: fork", queue_id);
 		close(p[0]);
@@ -386,8 +349,8 @@ helper_main(const struct config *cfg, int fd, int foreground)
 		close(fd);
 		fd = HELPER_FD;
 	}
-	set_cloexec(fd);
-	close_from(HELPER_FD + 1);
+	fd_cloexec(fd);
+	fd_closefrom(HELPER_FD + 1);
 	if (!foreground && (devnull = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(devnull, STDERR_FILENO);
 		if (devnull > STDERR_FILENO)
@@ -447,7 +410,7 @@ privsep_start(const struct config *cfg, int foreground, char *err,
 		helper_main(cfg, sv[1], foreground);
 	}
 	close(sv[1]);
-	set_cloexec(sv[0]);
+	fd_cloexec(sv[0]);
 	helper_fd = sv[0];
 	helper_pid = pid;
 	helper_ncmds = cfg->release_command.n < PRIVSEP_CMDS_MAX ?

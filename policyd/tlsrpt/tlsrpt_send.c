@@ -69,9 +69,16 @@
 #include <opendkim/dkim.h>
 
 #include "autoconf.h"
+#include "fd.h"
 #include "resolver.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
+
+#ifdef SOCK_CLOEXEC
+#define TS_SOCK_STREAM	(SOCK_STREAM | SOCK_CLOEXEC)
+#else
+#define TS_SOCK_STREAM	SOCK_STREAM
+#endif
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"0"
@@ -547,6 +554,7 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 	};
 	struct timespec start;
 	struct pollfd pfd;
+	sigset_t none;
 	size_t off = 0;
 	ssize_t n;
 	pid_t pid, w;
@@ -557,10 +565,13 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 		ts_err(err, errsz, "tlsrpt_sendmail needs an absolute path");
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
+	/* Close-on-exec: a child another thread forks must not get it. */
+	if (socketpair(AF_UNIX, TS_SOCK_STREAM, 0, sv) == -1) {
 		ts_err(err, errsz, "socketpair: %s", strerror(errno));
 		return -1;
 	}
+	(void)fd_cloexec(sv[0]);	/* done already with SOCK_CLOEXEC */
+	(void)fd_cloexec(sv[1]);
 	(void)clock_gettime(CLOCK_MONOTONIC, &start);
 	if ((pid = fork()) == -1) {
 		ts_err(err, errsz, "fork: %s", strerror(errno));
@@ -571,12 +582,18 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 	if (pid == 0) {
 		/* The child: the socket is stdin, output goes nowhere. */
 		(void)close(sv[0]);
+		/* The daemon blocks and ignores signals; the command must not. */
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		(void)signal(SIGPIPE, SIG_DFL);
 		if (dup2(sv[1], STDIN_FILENO) == -1)
 			_exit(127);
 		if ((devnull = open("/dev/null", O_WRONLY)) != -1) {
 			(void)dup2(devnull, STDOUT_FILENO);
 			(void)dup2(devnull, STDERR_FILENO);
 		}
+		/* Nothing of the daemon's: no listener, cache or resolver. */
+		fd_closefrom(STDERR_FILENO + 1);
 		(void)execve(argv[0], argv, env);
 		_exit(127);
 	}

@@ -537,3 +537,47 @@ def write_config(path, conf):
 		f.write("\n".join(out) + "\n")
 	os.replace(path + ".tmp", path)
 	return path
+
+
+# A command that records the descriptors it was started with (issue 16
+# item 4: a child of the daemon must not inherit its sockets or files).
+# It lists /proc/self/fd before it opens anything, drops the entry of
+# that listing itself, reads its blocked-signal mask, reads its stdin and
+# appends {"fds": {fd: target}, "sigblk": mask} as one JSON line to the
+# log file.
+FD_RECORDER = """#!/usr/bin/python3
+import json, os, sys
+fds = {}
+for n in os.listdir("/proc/self/fd"):
+	try:
+		t = os.readlink("/proc/self/fd/" + n)
+	except OSError:
+		continue
+	if t != "/proc/%%d/fd" %% os.getpid():
+		fds[n] = t
+sigblk = None
+with open("/proc/self/status") as f:
+	for line in f:
+		if line.startswith("SigBlk:"):
+			sigblk = int(line.split()[1], 16)
+sys.stdin.buffer.read()
+with open(%r, "a") as f:
+	f.write(json.dumps({"fds": fds, "sigblk": sigblk},
+	    sort_keys=True) + "\\n")
+"""
+
+
+def write_fd_recorder(path, log):
+	"""write_fd_recorder - FD_RECORDER at path, logging to log."""
+	with open(path, "w") as f:
+		f.write(FD_RECORDER % log)
+	os.chmod(path, 0o755)
+
+
+def recorded_fds(log):
+	"""recorded_fds - what FD_RECORDER logged, in order."""
+	try:
+		with open(log) as f:
+			return [json.loads(l) for l in f if l.strip()]
+	except FileNotFoundError:
+		return []

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from helpers import NETNS, wait_until
+from helpers import NETNS, recorded_fds, wait_until, write_fd_recorder
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 STATES = {"none", "testing", "enforce/confirmed", "enforce/pending",
@@ -376,3 +376,26 @@ def test_release_without_helper(world, daemon_factory):
 	assert p.ctl("hold D2 mx-expired.test")["ok"] is True
 	assert p.ctl("release D2")["results"][0]["error"] == \
 	    "no release helper"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+    reason="needs /proc/self/fd")
+def test_release_command_inherits_only_stdio(world, daemon_factory,
+    tmp_path):
+	"""Issue 16 item 4: release_command runs with stdin, stdout and
+	stderr only - nothing of the daemon's or the helper's."""
+	script = str(tmp_path / "fds.py")
+	log = script + ".log"
+	write_fd_recorder(script, log)
+	p = hold_daemon(world, daemon_factory, release_command=[
+	    "%s {queue_id}" % script])
+	assert p.ctl("sts mx-nostarttls.test 4000")["state"] == "enforce/failed"
+	assert p.ctl("hold FD1 mx-nostarttls.test")["ok"] is True
+	r = p.ctl("release FD1")
+	assert r["ok"] is True and r["results"][0]["status"] == [0], r
+	got = recorded_fds(log)
+	assert len(got) == 1, got
+	fds = got[0]["fds"]
+	assert sorted(fds) == ["0", "1", "2"], fds
+	assert fds["0"] == "/dev/null", fds
+	assert got[0]["sigblk"] == 0, got[0]

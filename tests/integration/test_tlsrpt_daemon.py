@@ -39,7 +39,8 @@ import time
 
 import pytest
 
-from helpers import wait_until
+from helpers import (NOTFOUND, SocketmapClient, recorded_fds, wait_until,
+    write_fd_recorder)
 from tlsrpt_checks import (check_report, check_report_mail, day_name,
     details_by_type, detail, dgram, make_dkim_key, make_sink, nopolicy,
     send_dgram, sink_mails, start_receiver, stop_receiver, sts_policy)
@@ -542,3 +543,29 @@ def test_rua_list_capped(rig):
 	got = sorted(email.message_from_bytes(raw)["To"] for raw in r.mails())
 	assert got == sorted("<r%d@%s>" % (i, r.domain) for i in range(5)), got
 	assert "reporting to the first 5 only" in r.d.stderr_text()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
+    reason="needs /proc/self/fd")
+def test_sendmail_inherits_only_its_stdio(rig):
+	"""Issue 16 item 4: tlsrpt_sendmail runs with the message on stdin
+	and stdout, stderr on /dev/null - no listener, no data.mdb, no
+	resolver socket, no live control or socketmap connection - and
+	with no signal blocked."""
+	r = rig("e2efds", https=False)
+	log = r.prog + ".fds"
+	write_fd_recorder(r.prog, log)
+	r.send(r.sts())
+	day = r.stored_day()[0]
+	with SocketmapClient(r.d.sm_path) as idle:
+		assert idle.query("sts", "x..test") == NOTFOUND
+		res = r.report_send(day)
+	assert res["sent"] == 1, res
+	got = recorded_fds(log)
+	assert len(got) == 1, got
+	fds = got[0]["fds"]
+	assert sorted(fds) == ["0", "1", "2"], json.dumps(fds)
+	assert fds["0"].startswith("socket:"), fds
+	assert fds["1"] == fds["2"] == "/dev/null", fds
+	# The daemon blocks SIGTERM, SIGINT and SIGHUP; the command must not.
+	assert got[0]["sigblk"] == 0, got[0]
