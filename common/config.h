@@ -44,6 +44,10 @@ struct config {
 	char   *control_socket;
 	unsigned int socket_mode;
 	char   *socket_group;
+	unsigned int control_socket_mode;
+	char   *control_socket_group;
+	struct strlist control_users;	/* admins on the control socket */
+	struct strlist control_groups;
 	char   *cache_dir;
 	uint64_t cache_max_size;
 	char   *user;
