@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -46,7 +47,6 @@
 
 #include <jansson.h>
 #include <libmilter/mfapi.h>
-#include <pthread.h>
 
 #include "ctlpool.h"
 #include "daemon.h"
@@ -218,6 +218,7 @@ startup_check(const struct config *cfg)
 {
 	pthread_attr_t attr;
 	pthread_t t;
+	sigset_t all, old;
 	char	err[512];
 
 	if (policyd_reachable(err, sizeof(err)))
@@ -230,11 +231,15 @@ startup_check(const struct config *cfg)
 	    (unsigned long)geteuid(), (unsigned long)getegid(), err,
 	    cfg->on_policyd_error == ON_ERROR_TEMPFAIL ? "tempfailed" :
 	    "tagged unknown", STARTUP_RETRY_S);
+	/* libmilter's signal thread must be the only one to see signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, retry_main, cfg->control_socket) != 0)
 		log_warnx("cannot start the control socket retry thread");
 	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /*

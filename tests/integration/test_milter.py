@@ -686,6 +686,13 @@ def test_privilege_drop(world):
 	nobody = pwd.getpwnam("nobody")
 	d = Daemon(world, socket_mode="0666", **policyd_conf(world))
 	os.chmod(d.dir, 0o711)
+	# policyd runs as the milter's user (the control socket is theirs).
+	ca = os.path.join(d.dir, "ca.pem")
+	shutil.copy(world.ca_file, ca)
+	os.chmod(ca, 0o644)
+	os.chown(d.cache_dir, nobody.pw_uid, nobody.pw_gid)
+	d.write_config(user="nobody", group="nogroup", tls_ca_file=ca)
+	os.chmod(d.conf_path, 0o644)
 	run = os.path.join(d.dir, "run")
 	os.mkdir(run, 0o755)
 	os.chown(run, nobody.pw_uid, nobody.pw_gid)
