@@ -53,11 +53,11 @@ static _Atomic long daemon_uid = 0;
 int
 ctlauth_peer_get(int fd, struct ctlauth_peer *p)
 {
-	memset(p, 0, sizeof(*p));
 #if defined(SO_PEERCRED) && defined(__linux__)
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
 
+	memset(p, 0, sizeof(*p));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return -1;
 	p->uid = uc.uid;
@@ -74,6 +74,7 @@ ctlauth_peer_get(int fd, struct ctlauth_peer *p)
 	socklen_t len = sizeof(xuc);
 	int	i;
 
+	memset(p, 0, sizeof(*p));
 	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &xuc, &len) != 0)
 		return -1;
 	if (xuc.cr_version != XUCRED_VERSION || xuc.cr_ngroups < 1) {
@@ -86,6 +87,7 @@ ctlauth_peer_get(int fd, struct ctlauth_peer *p)
 		p->groups[p->ngroups++] = xuc.cr_groups[i];
 	return 0;
 #elif defined(HAVE_GETPEEREID)
+	memset(p, 0, sizeof(*p));
 	return getpeereid(fd, &p->uid, &p->gid);
 #else
 #error "no way to learn a unix socket peer's credentials"

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -251,6 +252,49 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/* warn_removable - warn if the unprivileged daemon cannot remove path. */
+static void
+warn_removable(const char *key, const char *path, const char *user)
+{
+	char	dir[PATH_MAX];
+	const char *slash;
+
+	if (path == NULL)
+		return;
+	if (strncmp(path, "unix:", 5) == 0)
+		path += 5;
+	if (path[0] != '/' ||
+	    (slash = strrchr(path, '/')) == NULL ||
+	    (size_t)(slash - path) >= sizeof(dir))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	/* We run with the daemon's effective ids here (check_cache_as). */
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		log_warnx("%s %s: directory %s is not writable by user %s, "
+		    "so the file stays behind at stop (make the directory "
+		    "%s's)", key, path, dir, user, user);
+}
+
+/* check_removable - the files the daemon makes and removes at stop. */
+static void
+check_removable(const struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->socketmap_listen.n; i++)
+		if (strncmp(cfg->socketmap_listen.v[i], "inet:", 5) != 0)
+			warn_removable("socketmap_listen",
+			    cfg->socketmap_listen.v[i], cfg->user);
+	warn_removable("control_socket", cfg->control_socket, cfg->user);
+	if (cfg->tlsrpt_collector_socket != NULL &&
+	    *cfg->tlsrpt_collector_socket != '\0')
+		warn_removable("tlsrpt_collector_socket",
+		    cfg->tlsrpt_collector_socket, cfg->user);
+	if (cfg->pid_file != NULL && *cfg->pid_file != '\0')
+		warn_removable("pid_file", cfg->pid_file, cfg->user);
+}
+
 /*
  * check_cache_as - check cache_dir with the rights the daemon will have,
  * while we can still clean up our sockets if it is unusable.
@@ -269,6 +313,8 @@ check_cache_as(const struct config *cfg, const struct daemon_creds *c, char *err
 		}
 	}
 	ret = cache_check_dir(cfg->cache_dir, err, errsz);
+	if (c->set && geteuid() != 0)
+		check_removable(cfg);
 	if (c->set && getuid() == 0) {
 		if (seteuid(0) != 0 || setegid(0) != 0)
 			fatal("cannot switch back to root");

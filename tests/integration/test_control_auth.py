@@ -211,6 +211,18 @@ def test_sockets_removed_at_stop_as_unprivileged_user(daemon_factory):
 	assert rc == 0
 	left = [f for f in (sm, ctlp, coll) if os.path.lexists(f)]
 	assert left == [], left
+	assert "stays behind at stop" not in p.stderr_text()
+
+
+def test_warns_when_socket_directory_is_root_only(daemon_factory):
+	"""A socket in a directory the daemon user cannot write to cannot be
+	removed at stop: the daemon says so at start, naming the key."""
+	p = daemon_factory(start=False)
+	_as_nobody(p)
+	p.start()
+	err = p.stderr_text()
+	assert "control_socket %s: directory %s is not writable by user " \
+	    "nobody" % (p.ctl_path, p.dir) in err, err
 
 
 def test_symlinked_pid_file_not_followed(daemon_factory):
