@@ -31,7 +31,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#if defined(LOCAL_PEERCRED) || defined(__FreeBSD__)
+#if defined(LOCAL_PEERCRED) && !defined(__linux__)
+#include <sys/param.h>
 #include <sys/ucred.h>
 #endif
 
