@@ -112,7 +112,7 @@ struct config_key {
 };
 
 static config_check_fn config_check_listen, config_check_forwarder,
-	config_check_domain, config_check_milter;
+	config_check_domain, config_check_milter, config_check_name;
 static int config_dnssec_parse(const char *);
 static const char *config_dnssec_name(int);
 static int config_onerror_parse(const char *);
@@ -131,10 +131,18 @@ static const struct config_key config_keys[] = {
 	    OFF(cache_dir), 0, NULL, NULL, NULL },
 	{ "cache_max_size", CT_SIZE, "1G", 1024 * 1024, SIZE_MAX_LL,
 	    OFF(cache_max_size), 0, NULL, NULL, NULL },
+	{ "control_groups", CT_LIST, "", 0, 0,
+	    OFF(control_groups), CK_REPEAT, config_check_name, NULL, NULL },
 	{ "control_max_connections", CT_UINT, "64", 1, 4096,
 	    OFF(control_max_connections), 0, NULL, NULL, NULL },
 	{ "control_socket", CT_PATH, "/var/run/mtasts/control.sock", 0,
 	    SUN_PATH_MAX, OFF(control_socket), 0, NULL, NULL, NULL },
+	{ "control_socket_group", CT_WORD, "", 0, 64,
+	    OFF(control_socket_group), 0, NULL, NULL, NULL },
+	{ "control_socket_mode", CT_MODE, "0660", 0, 0777,
+	    OFF(control_socket_mode), 0, NULL, NULL, NULL },
+	{ "control_users", CT_LIST, "", 0, 0,
+	    OFF(control_users), CK_REPEAT, config_check_name, NULL, NULL },
 	{ "dns_forwarder", CT_LIST, "", 0, 0,
 	    OFF(dns_forwarder), CK_REPEAT, config_check_forwarder, NULL, NULL },
 	{ "dnssec", CT_ENUM, "auto", 0, 0,
@@ -405,6 +413,26 @@ config_check_domain(char *s, char *why, size_t whysz)
 	for (p = s; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
+	return 0;
+}
+
+/*
+ * config_check_name - a user or group name: the portable set of
+ * POSIX (letters, digits, '.', '_', '-'; not starting with '-'), 1-64.
+ */
+static int
+config_check_name(char *s, char *why, size_t whysz)
+{
+	size_t	len = strlen(s), i;
+
+	for (i = 0; i < len; i++)
+		if (!config_is_ldh((unsigned char)s[i]) && s[i] != '.' &&
+		    s[i] != '_')
+			break;
+	if (len == 0 || len > 64 || i != len || s[0] == '-') {
+		snprintf(why, whysz, "\"%s\": not a user or group name", s);
+		return -1;
+	}
 	return 0;
 }
 

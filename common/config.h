@@ -48,6 +48,10 @@ struct config {
 	unsigned int control_max_connections;
 	time_t	request_timeout;	/* a whole request, from its first byte */
 	time_t	send_timeout;		/* a whole reply */
+	unsigned int control_socket_mode;
+	char   *control_socket_group;
+	struct strlist control_users;	/* admins on the control socket */
+	struct strlist control_groups;
 	char   *cache_dir;
 	uint64_t cache_max_size;
 	char   *user;

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -44,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libmilter/mfapi.h>
 
 #include "ctlpool.h"
@@ -54,6 +56,10 @@
 const struct config *milter_cfg;
 
 static const char *progname = "mtasts-milter";
+
+#define STARTUP_CHECK_MS	2000	/* the start-up "version" request */
+#define STARTUP_RETRY_S		10	/* then a try this often */
+#define STARTUP_WARN_EVERY	60	/* and a warning every so many tries */
 
 /* milter_now_ms - the monotonic clock in milliseconds. */
 int64_t
@@ -116,8 +122,10 @@ static void
 open_socket(const struct config *cfg, const struct daemon_creds *c)
 {
 	const char *path = unix_path(cfg->milter_socket);
+	mode_t	omask;
 	uid_t	uid;
 	gid_t	gid;
+	int	rc;
 
 	if (path != NULL && socket_alive(path))
 		fatalx("milter_socket %s: in use by another process",
@@ -127,21 +135,111 @@ open_socket(const struct config *cfg, const struct daemon_creds *c)
 		    cfg->milter_socket);
 	if (milter_register() != 0)
 		exit(1);
-	if (smfi_opensocket(true) != MI_SUCCESS)
+	/*
+	 * The socket is born with socket_mode (no chmod by path, which
+	 * would follow a symlink put there by the owner of the directory),
+	 * and gets its owner and group without following one.
+	 */
+	omask = umask((mode_t)(~cfg->socket_mode & 0777));
+	rc = smfi_opensocket(true);
+	umask(omask);
+	if (rc != MI_SUCCESS)
 		fatalx("milter_socket %s: cannot create the socket (in use, "
 		    "or the directory is missing or not writable)",
 		    cfg->milter_socket);
 	if (path == NULL)
 		return;
-	if (chmod(path, (mode_t)cfg->socket_mode) != 0)
-		fatal("milter_socket: chmod %s", path);
+	if (lstat(path, &sock_st) != 0 || !S_ISSOCK(sock_st.st_mode))
+		fatalx("milter_socket %s: replaced by something else while "
+		    "starting", path);
 	uid = c->set ? c->uid : (uid_t)-1;
 	gid = c->group_set ? c->sock_gid : c->set ? c->gid : (gid_t)-1;
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(path, uid, gid) != 0)
+	    fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
 		fatal("milter_socket: chown %s", path);
-	if (stat(path, &sock_st) == 0)
-		sock_made = 1;
+	sock_made = 1;
+}
+
+/*
+ * policyd_reachable - ask policyd for "version" over the control socket,
+ * with the rights the milter runs with; 1, or 0 with a reason in err.
+ */
+static int
+policyd_reachable(char *err, size_t errsz)
+{
+	enum ctlpool_err why;
+	json_t *reply;
+	const char *e;
+	int	ok;
+
+	if ((reply = ctlpool_request("version", milter_now_ms() +
+	    STARTUP_CHECK_MS, &why, err, errsz)) == NULL)
+		return 0;
+	ok = json_is_true(json_object_get(reply, "ok"));
+	if (!ok) {
+		e = json_string_value(json_object_get(reply, "error"));
+		snprintf(err, errsz, "%s", e != NULL ? e : "request refused");
+	}
+	json_decref(reply);
+	return ok;
+}
+
+/* retry_main - until policyd answers: try again, warn now and then. */
+static void *
+retry_main(void *arg)
+{
+	const char *sock = arg;
+	char	err[512];
+	int	n;
+
+	for (n = 1;; n++) {
+		sleep(STARTUP_RETRY_S);
+		if (policyd_reachable(err, sizeof(err))) {
+			log_info("control_socket %s: mtasts-policyd answers "
+			    "now; messages are checked again", sock);
+			return NULL;
+		}
+		if (n % STARTUP_WARN_EVERY == 0)
+			log_warnx("control_socket %s: still cannot use "
+			    "mtasts-policyd: %s", sock, err);
+	}
+}
+
+/*
+ * startup_check - fail loudly when policyd cannot be used: the reason,
+ * the uid we run as, and what happens to mail meanwhile. The milter
+ * keeps running (as OpenDKIM does when its key store is away): policyd
+ * may simply start after us, and a milter that exits only makes the
+ * MTA apply milter_default_action with no word of why. A thread tries
+ * again until policyd answers and says so.
+ */
+static void
+startup_check(const struct config *cfg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	char	err[512];
+
+	if (policyd_reachable(err, sizeof(err)))
+		return;
+	log_warnx("control_socket %s: cannot use mtasts-policyd as uid %lu "
+	    "gid %lu: %s; until it answers, every message is %s and none "
+	    "is held (check that policyd runs with the same \"user\" and "
+	    "that control_socket_mode/control_socket_group let this user "
+	    "in); retrying every %d s", cfg->control_socket,
+	    (unsigned long)geteuid(), (unsigned long)getegid(), err,
+	    cfg->on_policyd_error == ON_ERROR_TEMPFAIL ? "tempfailed" :
+	    "tagged unknown", STARTUP_RETRY_S);
+	/* libmilter's signal thread must be the only one to see signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, retry_main, cfg->control_socket) != 0)
+		log_warnx("cannot start the control socket retry thread");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /*
@@ -210,6 +308,7 @@ main(int argc, char *argv[])
 	if (!foreground)
 		pipefd = daemon_detach();
 	daemon_drop_privileges(cfg, &creds);
+	startup_check(cfg);
 	log_info("started: version %s, milter %s, policyd %s, hold %s, "
 	    "milter_wait %llds, on_policyd_error %s", PACKAGE_VERSION,
 	    cfg->milter_socket, cfg->control_socket, cfg->hold ? "yes" : "no",

@@ -36,6 +36,7 @@
 
 #include "cache.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "discover.h"
 #include "hold.h"
 #include "listen.h"
@@ -763,9 +764,9 @@ do_report_list(void)
 	return o;
 }
 
-/* control_request - dispatch one request line. */
+/* control_request - dispatch one request line of a peer of class cls. */
 static json_t *
-control_request(char *line)
+control_request(char *line, enum ctlauth_class cls)
 {
 	char   *argv[MAX_ARGS], *p, *save = NULL;
 	int	argc = 0;
@@ -776,6 +777,9 @@ control_request(char *line)
 		argv[argc++] = p;
 	if (argc == 0)
 		return reply_error("empty request%s", NULL);
+	if (cls < ctlauth_verb_class(argv[0]))
+		return reply_error("permission denied: \"%s\" is for the "
+		    "milter (root or the daemon's user) only", argv[0]);
 #define NEED(n) do { if (argc != (n)) return reply_error( \
 	"usage: %s", usage); } while (0)
 	if (strcmp(argv[0], "version") == 0) {
@@ -889,6 +893,35 @@ send_json(int fd, json_t *o, int timeout)
 	return ret;
 }
 
+/*
+ * control_peer - the class of the connection's peer (ctlauth.c). A
+ * refused peer is logged with its uid and gid; its first request gets
+ * an error reply, so mtasts-ctl and the milter can say why, and nothing
+ * is served.
+ */
+static enum ctlauth_class
+control_peer(int fd)
+{
+	struct ctlauth_peer peer;
+	struct config *cfg;
+	enum ctlauth_class cls;
+
+	if (ctlauth_peer_get(fd, &peer) != 0) {
+		log_warn("control: cannot get the peer's credentials; "
+		    "connection refused");
+		return CTLAUTH_NONE;
+	}
+	cfg = policyd_config_get();
+	cls = ctlauth_classify(cfg, &peer);
+	policyd_config_put(cfg);
+	if (cls == CTLAUTH_NONE)
+		log_warnx("control: connection from uid %lu gid %lu refused "
+		    "(not root, the daemon's user, control_users or "
+		    "control_groups)", (unsigned long)peer.uid,
+		    (unsigned long)peer.gid);
+	return cls;
+}
+
 /* control_conn - serve one connection. */
 void
 control_conn(int fd)
@@ -900,6 +933,7 @@ control_conn(int fd)
 	ssize_t	r;
 	long long reqms, started = 0, deadline;
 	int	sendto;
+	enum ctlauth_class cls = control_peer(fd);
 
 	cfg = policyd_config_get();
 	reqms = (long long)cfg->request_timeout * 1000;
@@ -912,7 +946,15 @@ control_conn(int fd)
 			*nl = '\0';
 			if (linelen > 0 && buf[linelen - 1] == '\r')
 				buf[linelen - 1] = '\0';
-			if (send_json(fd, control_request(buf), sendto) != 0)
+			if (cls == CTLAUTH_NONE) {
+				send_json(fd, reply_error("permission denied: "
+				    "this user may not use the control socket "
+				    "(control_users, control_groups)%s", ""),
+				    sendto);
+				return;
+			}
+			if (send_json(fd, control_request(buf, cls),
+			    sendto) != 0)
 				return;
 			memmove(buf, nl + 1, len - linelen - 1);
 			len -= linelen + 1;

@@ -223,13 +223,13 @@ listen_write(int fd, const void *p, size_t n, int timeout)
 
 /* listen_unix - bind a unix socket of type at path (stream: listening). */
 int
-listen_unix(const char *path, int type, unsigned int mode, const char *group,
+listen_unix(const char *path, int type, const struct listen_perm *perm,
     char *err, size_t errsz)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	struct group *gr;
-	int	fd = -1, probe;
+	mode_t	omask;
+	int	fd = -1, probe, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -267,25 +267,30 @@ listen_unix(const char *path, int type, unsigned int mode, const char *group,
 		snprintf(err, errsz, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	/*
+	 * The socket is born with its mode: no chmod(2) by path, which
+	 * would follow a symlink that the daemon user (who may own the
+	 * directory) put there after bind. Start-up is single-threaded.
+	 */
+	omask = umask((mode_t)(~perm->mode & 0777));
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(omask);
+	if (rc != 0) {
 		snprintf(err, errsz, "bind %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (chmod(path, mode) != 0) {
-		snprintf(err, errsz, "chmod %s: %s", path, strerror(errno));
-		goto fail_unlink;
+	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errsz, "%s: replaced by something else while "
+		    "starting", path);
+		close(fd);
+		return -1;
 	}
-	if (group != NULL && *group != '\0') {
-		if ((gr = getgrnam(group)) == NULL) {
-			snprintf(err, errsz, "socket_group %s: no such group",
-			    group);
-			goto fail_unlink;
-		}
-		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
-			snprintf(err, errsz, "chown %s: %s", path,
-			    strerror(errno));
-			goto fail_unlink;
-		}
+	/* Owner and group, never through a symlink. */
+	if ((perm->uid != (uid_t)-1 || perm->gid != (gid_t)-1) &&
+	    fchownat(AT_FDCWD, path, perm->uid, perm->gid,
+	    AT_SYMLINK_NOFOLLOW) != 0) {
+		snprintf(err, errsz, "chown %s: %s", path, strerror(errno));
+		goto fail_unlink;
 	}
 	if (type == SOCK_STREAM && listen(fd, 128) != 0) {
 		snprintf(err, errsz, "listen %s: %s", path, strerror(errno));
@@ -357,7 +362,7 @@ out:
 
 /* listen_open - see listen.h. */
 int
-listen_open(const char *spec, unsigned int mode, const char *group, char *err,
+listen_open(const char *spec, const struct listen_perm *perm, char *err,
     size_t errsz)
 {
 	const char *path = NULL;
@@ -372,7 +377,7 @@ listen_open(const char *spec, unsigned int mode, const char *group, char *err,
 	else if (spec[0] == '/')
 		path = spec;
 	if (path != NULL)
-		fd = listen_unix(path, SOCK_STREAM, mode, group, err, errsz);
+		fd = listen_unix(path, SOCK_STREAM, perm, err, errsz);
 	else if (strncmp(spec, "inet:", 5) == 0)
 		fd = open_inet(spec + 5, err, errsz);
 	else {

@@ -11,22 +11,32 @@
 #define LISTEN_LOG_EVERY	10	/* seconds between "refused" lines */
 
 /*
- * listen_open - bind and listen on spec ("unix:/path" or "inet:HOST:PORT";
- * a bare "/path" means unix). A unix socket gets mode and group (may be
- * NULL or empty). A socket file left by a dead daemon is replaced; one a
- * live daemon answers on is an error, and is left alone. Returns the fd, or
- * -1 with a reason in err.
+ * What a unix socket file gets: its mode (set by the umask at bind, so
+ * it is never wider, even for a moment) and its owner and group (-1:
+ * left as bind made it), set without following symlinks.
  */
-int	listen_open(const char *spec, unsigned int mode, const char *group,
+struct listen_perm {
+	unsigned int mode;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+/*
+ * listen_open - bind and listen on spec ("unix:/path" or "inet:HOST:PORT";
+ * a bare "/path" means unix). A unix socket gets perm. A socket file left
+ * by a dead daemon is replaced; one a live daemon answers on is an error,
+ * and is left alone. Returns the fd, or -1 with a reason in err.
+ */
+int	listen_open(const char *spec, const struct listen_perm *perm,
 	    char *err, size_t errsz);
 
 /*
  * listen_unix - bind a unix socket of type (SOCK_STREAM, then listening,
- * or SOCK_DGRAM) at path with mode and group, replacing a stale socket
- * file as listen_open does. The fd, or -1 with a reason in err.
+ * or SOCK_DGRAM) at path with perm, replacing a stale socket file as
+ * listen_open does. The fd, or -1 with a reason in err.
  */
-int	listen_unix(const char *path, int type, unsigned int mode,
-	    const char *group, char *err, size_t errsz);
+int	listen_unix(const char *path, int type, const struct listen_perm *perm,
+	    char *err, size_t errsz);
 
 /*
  * listen_serve - accept on fd in a thread of its own and hand each

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -44,6 +45,7 @@
 
 #include "cache.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "daemon.h"
 #include "fetch.h"
 #include "hold.h"
@@ -218,15 +220,25 @@ test_clock(void)
 	    "off the system clock (for tests only)", off);
 }
 
-/* write_pidfile - write our pid; 0 or -1 (logged). */
+/*
+ * write_pidfile - write our pid; 0 or -1 (logged). We are root and the
+ * directory may belong to the daemon user: an old file is removed
+ * (unlink does not follow a symlink) and a new one made with O_EXCL, so
+ * a symlink or a hard link planted at path is never opened, truncated
+ * or written through.
+ */
 static int
 write_pidfile(const char *path)
 {
 	char	buf[32];
 	int	fd, n;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0) {
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_warn("pid file %s: cannot remove the old one", path);
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) < 0) {
 		log_warn("pid file %s", path);
 		return -1;
 	}
@@ -238,6 +250,49 @@ write_pidfile(const char *path)
 	}
 	close(fd);
 	return 0;
+}
+
+/* warn_removable - warn if the unprivileged daemon cannot remove path. */
+static void
+warn_removable(const char *key, const char *path, const char *user)
+{
+	char	dir[PATH_MAX];
+	const char *slash;
+
+	if (path == NULL)
+		return;
+	if (strncmp(path, "unix:", 5) == 0)
+		path += 5;
+	if (path[0] != '/' ||
+	    (slash = strrchr(path, '/')) == NULL ||
+	    (size_t)(slash - path) >= sizeof(dir))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	/* We run with the daemon's effective ids here (check_cache_as). */
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		log_warnx("%s %s: directory %s is not writable by user %s, "
+		    "so the file stays behind at stop (make the directory "
+		    "%s's)", key, path, dir, user, user);
+}
+
+/* check_removable - the files the daemon makes and removes at stop. */
+static void
+check_removable(const struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->socketmap_listen.n; i++)
+		if (strncmp(cfg->socketmap_listen.v[i], "inet:", 5) != 0)
+			warn_removable("socketmap_listen",
+			    cfg->socketmap_listen.v[i], cfg->user);
+	warn_removable("control_socket", cfg->control_socket, cfg->user);
+	if (cfg->tlsrpt_collector_socket != NULL &&
+	    *cfg->tlsrpt_collector_socket != '\0')
+		warn_removable("tlsrpt_collector_socket",
+		    cfg->tlsrpt_collector_socket, cfg->user);
+	if (cfg->pid_file != NULL && *cfg->pid_file != '\0')
+		warn_removable("pid_file", cfg->pid_file, cfg->user);
 }
 
 /*
@@ -258,6 +313,8 @@ check_cache_as(const struct config *cfg, const struct daemon_creds *c, char *err
 		}
 	}
 	ret = cache_check_dir(cfg->cache_dir, err, errsz);
+	if (c->set && geteuid() != 0)
+		check_removable(cfg);
 	if (c->set && getuid() == 0) {
 		if (seteuid(0) != 0 || setegid(0) != 0)
 			fatal("cannot switch back to root");
@@ -265,34 +322,64 @@ check_cache_as(const struct config *cfg, const struct daemon_creds *c, char *err
 	return ret;
 }
 
-/* open_sockets - bind every listener before anything else starts. */
-static void
-open_sockets(const struct config *cfg, int *fds, size_t *nfds, int *ctlfd)
+/* group_gid - the gid of a group name; -1 (fatal) if there is none. */
+static gid_t
+group_gid(const char *key, const char *name)
 {
+	struct group *gr;
+
+	if ((gr = getgrnam(name)) == NULL)
+		fatalx("%s %s: no such group", key, name);
+	return gr->gr_gid;
+}
+
+/*
+ * open_sockets - bind every listener before anything else starts. Every
+ * unix socket is owned by user, so the unprivileged daemon can remove it
+ * at stop (its directory must be writable by user for that). The
+ * socketmap and collector sockets get socket_mode and socket_group (the
+ * MTA's), the control socket control_socket_mode and control_socket_group
+ * (default: group), so the MTA's group cannot reach it; who may use it is
+ * then checked per connection (ctlauth.c).
+ */
+static void
+open_sockets(const struct config *cfg, const struct daemon_creds *c, int *fds,
+    size_t *nfds, int *ctlfd)
+{
+	struct listen_perm mta, ctl;
 	char	err[512];
 	size_t	i;
 	int	fd;
 
+	mta.mode = cfg->socket_mode;
+	mta.uid = c->set ? c->uid : (uid_t)-1;
+	mta.gid = c->group_set ? c->sock_gid : (gid_t)-1;
+	ctl.mode = cfg->control_socket_mode;
+	ctl.uid = mta.uid;
+	ctl.gid = c->set ? c->gid : (gid_t)-1;
+	if (cfg->control_socket_group != NULL &&
+	    *cfg->control_socket_group != '\0')
+		ctl.gid = group_gid("control_socket_group",
+		    cfg->control_socket_group);
 	*nfds = 0;
 	for (i = 0; i < cfg->socketmap_listen.n; i++) {
-		fd = listen_open(cfg->socketmap_listen.v[i], cfg->socket_mode,
-		    cfg->socket_group, err, sizeof(err));
+		fd = listen_open(cfg->socketmap_listen.v[i], &mta, err,
+		    sizeof(err));
 		if (fd < 0) {
 			listen_close_all();
 			fatalx("socketmap_listen: %s", err);
 		}
 		fds[(*nfds)++] = fd;
 	}
-	*ctlfd = listen_open(cfg->control_socket, cfg->socket_mode,
-	    cfg->socket_group, err, sizeof(err));
+	*ctlfd = listen_open(cfg->control_socket, &ctl, err, sizeof(err));
 	if (*ctlfd < 0) {
 		listen_close_all();
 		fatalx("control_socket: %s", err);
 	}
 	if (cfg->tlsrpt_collector_socket != NULL &&
 	    *cfg->tlsrpt_collector_socket != '\0' &&
-	    tlsrpt_collect_open(cfg->tlsrpt_collector_socket, cfg->socket_mode,
-	    cfg->socket_group, err, sizeof(err)) != 0) {
+	    tlsrpt_collect_open(cfg->tlsrpt_collector_socket, &mta, err,
+	    sizeof(err)) != 0) {
 		listen_close_all();
 		fatalx("tlsrpt_collector_socket: %s", err);
 	}
@@ -365,7 +452,8 @@ main(int argc, char *argv[])
 
 	if (daemon_lookup_creds(cfg, &creds, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	open_sockets(cfg, fds, &nfds, &ctlfd);
+	ctlauth_set_daemon_uid(creds.set ? creds.uid : geteuid());
+	open_sockets(cfg, &creds, fds, &nfds, &ctlfd);
 	if (check_cache_as(cfg, &creds, err, sizeof(err)) != 0) {
 		listen_close_all();
 		fatalx("%s", err);

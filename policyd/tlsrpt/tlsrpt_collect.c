@@ -51,12 +51,12 @@ tc_should_log(uint64_t n)
 
 /* tlsrpt_collect_open - bind the datagram socket. */
 int
-tlsrpt_collect_open(const char *path, unsigned int mode, const char *group,
+tlsrpt_collect_open(const char *path, const struct listen_perm *perm,
     char *err, size_t errsz)
 {
 	int	fd;
 
-	if ((fd = listen_unix(path, SOCK_DGRAM, mode, group, err,
+	if ((fd = listen_unix(path, SOCK_DGRAM, perm, err,
 	    errsz)) < 0)
 		return -1;
 	if ((tc_path = strdup(path)) == NULL) {

@@ -9,13 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct listen_perm;
+
 /*
  * tlsrpt_collect_open - bind the socket at path (a stale socket file is
- * replaced; a live collector there is an error), apply mode and group.
+ * replaced; a live collector there is an error) with perm (listen.h).
  * Call before the privilege drop. 0, or -1 with a reason in err.
  */
-int	tlsrpt_collect_open(const char *path, unsigned int mode,
-	    const char *group, char *err, size_t errsz);
+int	tlsrpt_collect_open(const char *path, const struct listen_perm *perm,
+	    char *err, size_t errsz);
 
 /* tlsrpt_collect_start - start the receiving thread (no-op when not open). */
 int	tlsrpt_collect_start(void);

@@ -686,6 +686,13 @@ def test_privilege_drop(world):
 	nobody = pwd.getpwnam("nobody")
 	d = Daemon(world, socket_mode="0666", **policyd_conf(world))
 	os.chmod(d.dir, 0o711)
+	# policyd runs as the milter's user (the control socket is theirs).
+	ca = os.path.join(d.dir, "ca.pem")
+	shutil.copy(world.ca_file, ca)
+	os.chmod(ca, 0o644)
+	os.chown(d.cache_dir, nobody.pw_uid, nobody.pw_gid)
+	d.write_config(user="nobody", group="nogroup", tls_ca_file=ca)
+	os.chmod(d.conf_path, 0o644)
 	run = os.path.join(d.dir, "run")
 	os.mkdir(run, 0o755)
 	os.chown(run, nobody.pw_uid, nobody.pw_gid)
@@ -713,6 +720,64 @@ def test_privilege_drop(world):
 		d.cleanup()
 	assert rcs == [0, 0], rcs
 	assert not left, "the milter left its socket behind"
+
+
+# --- the start-up check (issue 17 item 1) ----------------------------------
+
+def test_startup_check_policyd_absent_then_up(world):
+	"""A milter that cannot reach policyd says so at start, once, with
+	the reason and what happens to mail; it keeps running, tries again,
+	and says when policyd answers."""
+	d = Daemon(world, **policyd_conf(world))
+	m = None
+	try:
+		m = Milter(d).start()
+		assert wait_until(lambda: "started:" in m.log(), timeout=10)
+		log = m.log()
+		assert "control_socket %s: cannot use mtasts-policyd as uid 0" % \
+		    d.ctl_path in log, log
+		assert "No such file or directory" in log
+		assert "every message is tagged unknown and none is held" in log
+		assert log.index("cannot use mtasts-policyd") < \
+		    log.index("started:"), log
+		d.start()
+		assert wait_until(lambda: "mtasts-policyd answers now" in
+		    m.log(), timeout=25, every=0.5), m.log_tail()
+		run_script(m, "state_none", domains="nxdomain.test")
+	finally:
+		rcs = [m.stop() if m is not None else None, d.stop(5)[0]]
+		d.cleanup()
+	assert rcs == [0, 0], rcs
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges")
+def test_startup_check_refused(world):
+	"""The shipped mistake of issue 17: the milter runs as a user that
+	may not open policyd's control socket (policyd runs as root here, the
+	socket is root's 0660). The milter says so at start."""
+	nobody = pwd.getpwnam("nobody")
+	d = Daemon(world, **policyd_conf(world))
+	os.chmod(d.dir, 0o711)
+	run = os.path.join(d.dir, "run")
+	os.mkdir(run, 0o755)
+	os.chown(run, nobody.pw_uid, nobody.pw_gid)
+	m = None
+	try:
+		d.start()
+		m = Milter(d, milter_socket="unix:" + os.path.join(run, "m.sock"),
+		    user="nobody", group="nogroup")
+		os.chmod(m.conf_path, 0o644)
+		m.start()
+		assert wait_until(lambda: "started:" in m.log(), timeout=10)
+		log = m.log()
+		assert "control_socket %s: cannot use mtasts-policyd as uid %d" % (
+		    d.ctl_path, nobody.pw_uid) in log, log
+		assert "Permission denied" in log, log
+		assert m.proc.poll() is None
+	finally:
+		rcs = [m.stop() if m is not None else None, d.stop(5)[0]]
+		d.cleanup()
+	assert rcs == [0, 0], rcs
 
 
 # --- a real Postfix (DESIGN §1) ------------------------------------------

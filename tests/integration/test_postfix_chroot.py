@@ -14,9 +14,14 @@
 #	by contrib/postfix/main.cf. The chroot gets etc/resolv.conf and
 #	friends as Debian's postfix start-up copies them. mtasts-policyd
 #	and mtasts-milter read the keys of contrib/postfix/mtasts.conf.postfix
-#	with /var/spool/postfix replaced by the private queue directory;
-#	release_command is the default pair, pointed at the private
-#	instance with -c.
+#	with /var/spool/postfix replaced by the private queue directory and
+#	the account "mtasts" by a system account of the test's own
+#	(TEST_USER, made with useradd --system when missing): both daemons
+#	run as that user, as shipped, with the snippet's socket modes and
+#	groups; the socket directory is made as the snippet says, and the
+#	control socket lives in a run directory owned by the account (as
+#	contrib/systemd/mtasts.tmpfiles makes /run/mtasts). release_command
+#	is the default pair, pointed at the private instance with -c.
 #
 #	It needs the network namespace run (tests/world/netns.sh): the
 #	chrooted smtp(8) reads nameserver 127.0.0.1 from its copy of
@@ -26,7 +31,9 @@
 #
 import os
 import grp
+import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -46,6 +53,7 @@ TOP_BUILD = os.environ.get("top_builddir", TOP_SRC)
 CONTRIB = os.path.join(TOP_SRC, "contrib", "postfix")
 MILTER = os.path.join(TOP_BUILD, "milter", "mtasts-milter")
 ADDR = "127.0.0.10"	# the world keeps it free for a test Postfix
+TEST_USER = "mtasts-pftest"	# stands for the snippet's "mtasts"
 
 
 def _why_not():
@@ -145,10 +153,10 @@ smtp_dns_support_level = enabled
 			src = os.path.join("/etc", name)
 			if os.path.exists(src):
 				shutil.copy(src, os.path.join(etc, name))
-		# contrib/systemd/mtasts.tmpfiles: the socket directory.
+		# mtasts.conf.postfix: install -d -o mtasts -g postfix -m 0750
 		self.sock_dir = os.path.join(self.queue_dir, "mtasts")
 		os.mkdir(self.sock_dir)
-		shutil.chown(self.sock_dir, "root", "postfix")
+		shutil.chown(self.sock_dir, TEST_USER, "postfix")
 		os.chmod(self.sock_dir, 0o750)
 
 	def env(self):
@@ -209,19 +217,59 @@ smtp_dns_support_level = enabled
 		return ids
 
 
+def _test_account():
+	"""_test_account - (uid, gid) of TEST_USER, a system account with a
+	group of its own, made as the README says if it is missing."""
+	for _ in range(20):
+		try:
+			pw = pwd.getpwnam(TEST_USER)
+			return pw.pw_uid, pw.pw_gid
+		except KeyError:
+			pass
+		r = subprocess.run(["useradd", "--system", "--user-group",
+		    "--no-create-home", "--home-dir", "/nonexistent",
+		    "--shell", "/usr/sbin/nologin", TEST_USER],
+		    capture_output=True, text=True)
+		if r.returncode not in (0, 9):	# 9: made meanwhile
+			time.sleep(0.5)		# /etc/passwd locked: again
+	raise AssertionError("cannot create %s: %s" % (TEST_USER, r.stderr))
+
+
+def _own_files(d, uid, gid):
+	"""_own_files - what the daemon user must reach: the cache (its own),
+	the configuration and CA (readable), and a run directory of its own
+	for the control socket (as mtasts.tmpfiles makes /run/mtasts)."""
+	os.chmod(d.dir, 0o755)
+	os.chown(d.cache_dir, uid, gid)
+	ca = os.path.join(d.dir, "ca.pem")
+	shutil.copy(d.world.ca_file, ca)
+	os.chmod(ca, 0o644)
+	run = os.path.join(d.dir, "run")
+	os.mkdir(run, 0o755)
+	os.chown(run, uid, gid)
+	d.sm_path = os.path.join(run, "sm.sock")
+	d.ctl_path = os.path.join(run, "control.sock")
+	return ca
+
+
 @pytest.fixture(scope="module")
 def setup(world):
+	uid, gid = _test_account()
 	top = tempfile.mkdtemp(prefix="mtpf", dir="/tmp")
 	os.chmod(top, 0o755)
 	pf = Postfix(top, world.ca_file)
 	conf = _conf_keys(os.path.join(CONTRIB, "mtasts.conf.postfix"),
 	    pf.queue_dir)
-	# The snippet's daemon account does not exist here; the daemons stay
-	# root (the release helper is root either way).
-	conf.pop("user", None)
-	conf.pop("group", None)
+	# The snippet as shipped, its account renamed to the test's.
+	assert conf.pop("user") == "mtasts" and conf.pop("group") == "mtasts"
+	conf["user"] = conf["group"] = TEST_USER
 	d = Daemon(world)
+	ca = _own_files(d, uid, gid)
 	d.conf.update(world_client_config(world))
+	d.conf["tls_ca_file"] = ca
+	d.conf["control_socket"] = d.ctl_path
+	d.conf["socketmap_listen"] = ["unix:" + d.sm_path,
+	    "inet:127.0.0.1:%d" % d.inet_port]
 	sm = conf.pop("socketmap_listen")
 	d.conf["socketmap_listen"] = d.conf["socketmap_listen"] + \
 	    (sm if isinstance(sm, list) else [sm])
@@ -234,6 +282,7 @@ def setup(world):
 	# release through release_command is part of each delivery.
 	d.conf["milter_wait"] = "0s"
 	d.write_config()
+	os.chmod(d.conf_path, 0o644)
 	milter = None
 	try:
 		d.start()
@@ -252,16 +301,24 @@ def setup(world):
 		d.cleanup()
 		raise
 	pf.milter_log = os.path.join(d.dir, "milter.log")
+	pf.milter_pid = milter.pid
+	pf.uid, pf.gid = uid, gid
 	yield pf, d
 	pf.stop()
 	milter.terminate()
-	milter.wait(10)
+	mrc = milter.wait(10)
 	merr.close()
 	rc, _ = d.stop()
+	# Issue 17 item 5: the unprivileged daemons remove their sockets.
+	left = [p for p in (d.ctl_path, d.sm_path, os.path.join(pf.sock_dir,
+	    "socketmap.sock"), os.path.join(pf.sock_dir, "milter.sock"))
+	    if os.path.lexists(p)]
 	d.cleanup()
 	if not KEEP:
 		shutil.rmtree(top, ignore_errors=True)
 	assert rc == 0, d.stderr_tail()
+	assert mrc == 0
+	assert left == [], left
 
 
 def _postconf(pf, *args):
@@ -291,6 +348,56 @@ def test_sockets_are_reachable_by_postfix(setup):
 		st = os.stat(os.path.join(pf.sock_dir, name))
 		assert grp.getgrgid(st.st_gid).gr_name == "postfix", name
 		assert st.st_mode & 0o060 == 0o060, name
+
+
+def _uids(pid):
+	with open("/proc/%d/status" % pid) as f:
+		return [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+
+
+def test_daemons_run_as_their_user(setup):
+	"""Both daemons run as the snippet's user (only policyd's release
+	helper stays root)."""
+	pf, d = setup
+	assert _uids(d.proc.pid) == [str(pf.uid)] * 4
+	assert _uids(pf.milter_pid) == [str(pf.uid)] * 4
+
+
+def _connect_as(uid, gid, path):
+	"""_connect_as - errno of connecting to path as uid:gid (0: ok)."""
+	pid = os.fork()
+	if pid == 0:
+		code = 0
+		try:
+			os.setgroups([])
+			os.setgid(gid)
+			os.setuid(uid)
+			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+			try:
+				s.connect(path)
+			except OSError as e:
+				code = e.errno
+		finally:
+			os._exit(code)
+	_, st = os.waitpid(pid, 0)
+	return os.waitstatus_to_exitcode(st)
+
+
+def test_control_socket_is_not_postfixs(setup):
+	"""socket_group = postfix opens the socketmap to Postfix, not the
+	control socket: that is the daemon user's (control_socket_mode,
+	control_socket_group default to its group)."""
+	pf, d = setup
+	st = os.stat(d.ctl_path)
+	assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (pf.uid,
+	    pf.gid, 0o660)
+	postfix = pwd.getpwnam("postfix")
+	gid = grp.getgrnam("postfix").gr_gid
+	assert _connect_as(postfix.pw_uid, gid, os.path.join(pf.sock_dir,
+	    "socketmap.sock")) == 0
+	assert _connect_as(postfix.pw_uid, gid, d.ctl_path) == 13  # EACCES
+	# root's mtasts-ctl works.
+	assert d.ctl("status")["ok"] is True
 
 
 def test_relative_socketmap_from_the_queue_directory(setup):

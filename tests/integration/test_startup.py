@@ -209,9 +209,14 @@ def test_strict_testing(daemon_factory):
 
 
 def test_socket_mode(daemon_factory):
+	"""socket_mode is the MTA's sockets'; the control socket has its own
+	control_socket_mode (issue 16 item 1)."""
 	p = daemon_factory(socket_mode="0600")
-	for path in (p.sm_path, p.ctl_path):
-		assert os.stat(path).st_mode & 0o777 == 0o600
+	assert os.stat(p.sm_path).st_mode & 0o777 == 0o600
+	assert os.stat(p.ctl_path).st_mode & 0o777 == 0o660
+	p.restart(socket_mode="0640", control_socket_mode="0600")
+	assert os.stat(p.sm_path).st_mode & 0o777 == 0o640
+	assert os.stat(p.ctl_path).st_mode & 0o777 == 0o600
 
 
 def test_daemon_error_is_reported(daemon_factory):
