@@ -149,6 +149,8 @@ static const struct config_key config_keys[] = {
 	    OFF(hold), 0, NULL, NULL, NULL },
 	{ "hold_max", CT_DURATION, "4h", 1, 30 * DAY,
 	    OFF(hold_max), 0, NULL, NULL, NULL },
+	{ "hold_max_messages", CT_UINT, "10000", 1, 10000000,
+	    OFF(hold_max_messages), 0, NULL, NULL, NULL },
 	{ "internal_hosts", CT_CIDR, "127.0.0.0/8 ::1", 0, 0,
 	    0, CK_REPEAT, NULL, NULL, NULL },
 	{ "local_domains", CT_LIST, "", 0, 0,

@@ -75,6 +75,7 @@ struct config {
 	struct strlist local_domains;
 	int	hold;
 	time_t	hold_max;
+	unsigned int hold_max_messages;	/* held at once */
 	time_t	milter_wait;
 	enum policyd_error_action on_policyd_error;
 	struct argvlist release_command;
