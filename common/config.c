@@ -211,6 +211,8 @@ static const struct config_key config_keys[] = {
 	    OFF(tlsrpt_collector_socket), 0, NULL, NULL, NULL },
 	{ "tlsrpt_contact", CT_MAILBOX, "", 0, 254,
 	    OFF(tlsrpt_contact), 0, NULL, NULL, NULL },
+	{ "tlsrpt_datagram_limit", CT_UINT, "10000", 0, 10000000,
+	    OFF(tlsrpt_datagram_limit), 0, NULL, NULL, NULL },
 	{ "tlsrpt_delay_max", CT_DURATION, "4h", 0, DAY,
 	    OFF(tlsrpt_delay_max), 0, NULL, NULL, NULL },
 	{ "tlsrpt_dkim_domain", CT_HOST, "", 0, HOSTNAME_MAX,

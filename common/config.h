@@ -88,6 +88,7 @@ struct config {
 	char   *tlsrpt_from;
 	char   *tlsrpt_collector_socket;
 	struct strlist tlsrpt_sendmail;
+	unsigned int tlsrpt_datagram_limit;	/* a day, see tlsrpt_store.c */
 	time_t	tlsrpt_delay_max;
 	char   *tlsrpt_dkim_domain;
 	char   *tlsrpt_dkim_selector;
