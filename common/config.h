@@ -79,6 +79,7 @@ struct config {
 	struct strlist local_domains;
 	int	hold;
 	time_t	hold_max;
+	unsigned int hold_max_messages;	/* held at once */
 	time_t	milter_wait;
 	enum policyd_error_action on_policyd_error;
 	struct argvlist release_command;
@@ -91,6 +92,7 @@ struct config {
 	char   *tlsrpt_from;
 	char   *tlsrpt_collector_socket;
 	struct strlist tlsrpt_sendmail;
+	unsigned int tlsrpt_datagram_limit;	/* a day, see tlsrpt_store.c */
 	time_t	tlsrpt_delay_max;
 	char   *tlsrpt_dkim_domain;
 	char   *tlsrpt_dkim_selector;

@@ -362,6 +362,10 @@ record_decode(const unsigned char *buf, size_t len, struct record *rec)
 			break;
 		case TAG_MX:
 		case TAG_EXT:
+			/* A record of an older release may hold more. */
+			if (tag == TAG_MX &&
+			    rec->policy.nmx >= STS_POLICY_MX_MAX)
+				goto out;
 			if ((s = record_strdup(d, n)) == NULL)
 				goto out;
 			if (record_push(tag == TAG_MX ? &rec->policy.mx :

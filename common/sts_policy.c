@@ -18,7 +18,10 @@
  *	Where the RFC leaves room (DESIGN §7): empty or white-space-only
  *	lines are skipped; a repeated version, mode or max_age keeps the
  *	first value and the later lines need only be well-formed; every mx
- *	line is kept; a max_age of 1-10 digits is clamped to
+ *	line is kept, in file order, duplicates too (the socketmap answer
+ *	drops them); more than STS_POLICY_MX_MAX mx lines make the policy
+ *	invalid, a bound on the work of every later lookup; a max_age of
+ *	1-10 digits is clamped to
  *	STS_MAX_AGE_CAP. Extension lines are kept, in file order, in the
  *	canonical form "name: value" (no trailing white space) so that the
  *	TLS-RPT policy-string can be rebuilt from the parsed policy.
@@ -280,6 +283,10 @@ pol_field_mx(struct pol_parse *pp, size_t line, const char *v, size_t vlen)
 		    "(letters, digits, '-' and '.'; one pattern per line; "
 		    "A-labels for IDNs)",
 		    pol_quote_len((const unsigned char *)v, vlen), v);
+	/* A bound on the work of every lookup that answers with the list. */
+	if (pp->pol.nmx >= STS_POLICY_MX_MAX)
+		return pol_error(pp, line, "more than %d mx lines",
+		    STS_POLICY_MX_MAX);
 	if ((copy = pol_strdup(v, vlen)) == NULL)
 		return pol_error(pp, 0, "out of memory");
 	if (pol_push(&pp->pol.mx, &pp->pol.nmx, &pp->mxcap, copy) != 0) {

@@ -10,6 +10,7 @@
 #define STS_POLICY_BODY_MAX	65536		/* F7: fetch body limit */
 #define STS_POLICY_LINE_MAX	1000		/* S5: per-line cap */
 #define STS_MAX_AGE_CAP		31557600u	/* P8, P10 */
+#define STS_POLICY_MX_MAX	256		/* mx lines */
 
 enum sts_mode {
 	STS_MODE_NONE = 0,

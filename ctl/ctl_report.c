@@ -40,6 +40,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,11 @@
 #include "tlsrpt_report.h"
 
 #define CR_DEPTH_MAX	8	/* nested multiparts */
+#if JSON_INTEGER_IS_LONG_LONG
+#define CR_COUNT_MAX	LLONG_MAX	/* the largest json_int_t */
+#else
+#define CR_COUNT_MAX	LONG_MAX
+#endif
 
 /* cr_fail - an error on stderr, and as a document with --json */
 static int
@@ -342,12 +348,32 @@ cr_int(const json_t *o, const char *key)
 	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
-/* cr_bump - add n to obj[key] */
+/*
+ * cr_sessions - a session count member: RFC 8460 counts are non-negative,
+ * so a negative or missing value counts as 0.
+ */
+static json_int_t
+cr_sessions(const json_t *o, const char *key)
+{
+	json_int_t n = cr_int(o, key);
+
+	return n > 0 ? n : 0;
+}
+
+/*
+ * cr_bump - add the count n to obj[key], saturating at CR_COUNT_MAX:
+ * the counts come from whoever sent the report, and a sum that would
+ * overflow is shown as the largest count rather than wrapping.
+ */
 static int
 cr_bump(json_t *obj, const char *key, json_int_t n)
 {
-	return json_object_set_new(obj, key, json_integer(n +
-	    cr_int(obj, key)));
+	json_int_t have = cr_sessions(obj, key);
+
+	if (n < 0)
+		n = 0;
+	return json_object_set_new(obj, key, json_integer(
+	    have > CR_COUNT_MAX - n ? CR_COUNT_MAX : have + n));
 }
 
 /* cr_summary - the --json document of one report */
@@ -380,9 +406,9 @@ cr_summary(const json_t *rep)
 		json_array_foreach(json_object_get(p, "failure-details"), j, f) {
 			mxname = cr_str(f, "receiving-mx-hostname");
 			if (cr_bump(ft, cr_str(f, "result-type"),
-			    cr_int(f, "failed-session-count")) != 0 ||
+			    cr_sessions(f, "failed-session-count")) != 0 ||
 			    cr_bump(fm, mxname,
-			    cr_int(f, "failed-session-count")) != 0)
+			    cr_sessions(f, "failed-session-count")) != 0)
 				break;
 		}
 		if (json_array_append_new(pols, json_pack("{s:s, s:s, s:O, s:I, "
@@ -390,9 +416,9 @@ cr_summary(const json_t *rep)
 		    "policy-type", cr_str(pol, "policy-type"),
 		    "policy-domain", cr_str(pol, "policy-domain"),
 		    "mx-host", json_is_array(mx) ? mx : json_null(),
-		    "successful", cr_int(json_object_get(p, "summary"),
+		    "successful", cr_sessions(json_object_get(p, "summary"),
 		    "total-successful-session-count"),
-		    "failed", cr_int(json_object_get(p, "summary"),
+		    "failed", cr_sessions(json_object_get(p, "summary"),
 		    "total-failure-session-count"),
 		    "failures_by_type", ft, "failures_by_mx", fm)) != 0) {
 			json_decref(doc);

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,42 @@ cache_check_dir(const char *dir, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * cache_check_size - is data.mdb as long as its newest meta page says?
+ * LMDB maps the file and would die of SIGBUS at the first page past a
+ * truncated end (a full disk, a bad copy), at start, with no message:
+ * under Restart=on-failure a crash loop. Checked once the meta pages
+ * are read, before any other page is touched.
+ */
+static int
+cache_check_size(const char *dir, char *err, size_t errsz)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat sb;
+	char	path[PATH_MAX];
+	unsigned long long need;
+	int	fd;
+
+	if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &st) != 0 ||
+	    mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0) {
+		snprintf(err, errsz, "cache %s: cannot read the size of "
+		    "data.mdb: %s", dir, strerror(errno));
+		return -1;
+	}
+	need = ((unsigned long long)info.me_last_pgno + 1) *
+	    (unsigned long long)st.ms_psize;
+	if ((unsigned long long)sb.st_size >= need)
+		return 0;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	snprintf(err, errsz, "cache %s is truncated (%lld bytes, its last "
+	    "transaction needs %llu): the file is damaged; move it aside "
+	    "and start again (policies are fetched anew; mail held before "
+	    "stays in the MTA's hold queue until released by hand, see "
+	    "mtasts-policyd(8))", path, (long long)sb.st_size, need);
+	return -1;
+}
+
 /* cache_open - open the environment and check its format. */
 int
 cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
@@ -100,6 +137,8 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 		goto fail;
 	if ((rc = mdb_env_open(env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0)
 		goto fail;
+	if (cache_check_size(dir, err, errsz) != 0)
+		goto out_err;
 	/* LMDB may open data.mdb without O_CLOEXEC; no child may get it. */
 	if (mdb_env_get_fd(env, &fd) == 0 && fd_cloexec(fd) != 0)
 		log_warn("cache: %s/data.mdb: close-on-exec", dir);

@@ -754,6 +754,7 @@ do_report_list(void)
 	NUM(e, "capped", ss.capped);
 	NUM(e, "flushes", ss.flushes);
 	NUM(e, "suppressed", ss.suppressed);
+	NUM(e, "limited", ss.limited);
 #undef NUM
 	json_object_set_new(o, "store", e);
 	cfg = policyd_config_get();

@@ -224,6 +224,22 @@ hold_register(const char *queue_id, char *const *domains, size_t n,
 		goto out;
 	}
 	if (r == 0) {
+		struct config *cfg = policyd_config_get();
+		unsigned int max = cfg->hold_max_messages;
+		long	held;
+
+		policyd_config_put(cfg);
+		if ((held = cache_table_count(CACHE_HOLD)) < 0) {
+			snprintf(err, errsz, "cache read failed");
+			goto out;
+		}
+		if ((unsigned long)held >= max) {
+			snprintf(err, errsz, "too many held messages (%ld, "
+			    "hold_max_messages %u)", held, max);
+			log_warnx("queue_id=%s not held: %ld messages are held "
+			    "already (hold_max_messages)", queue_id, held);
+			goto out;
+		}
 		memset(&h, 0, sizeof(h));
 		memcpy(h.id, queue_id, strlen(queue_id) + 1);
 		h.held_at = time(NULL);

@@ -19,6 +19,16 @@
  *	sessions of any further detail are added to the last one (and to
  *	"capped"), so a flood of distinct peers cannot grow the store.
  *
+ *	Anyone who can write to the collector socket can send datagrams, so
+ *	junk must not crowd out real counts. Our own sessions (probes,
+ *	fetches) and datagrams about a domain whose MTA-STS policy is in the
+ *	cache always count. Other datagrams may start at most
+ *	tlsrpt_datagram_limit new aggregates a UTC day, and at most
+ *	TLSRPT_DOMAIN_AGGS_MAX for one domain; past that their events are
+ *	dropped (counted as "limited", logged at most once a minute). The
+ *	tally lives in memory for the current and the previous day, so a
+ *	restart begins it anew.
+ *
  *	Report mail we submit ourselves is not told apart by the datagrams
  *	Postfix sends about its delivery, so each submission leaves one
  *	expected session for the recipient's domain, and the collector
@@ -41,6 +51,7 @@
 #include "cache.h"
 #include "log.h"
 #include "mx_match.h"
+#include "policyd.h"
 #include "resolver.h"
 #include "sts_policy.h"
 #include "tlsrpt_record.h"
@@ -58,6 +69,13 @@ static int ts_running, ts_stop;
 static struct tlsrpt_store_stats ts_stats;	/* under ts_lock */
 static atomic_ullong ts_capped;		/* from the add and the flush paths */
 static _Atomic int_least64_t ts_clock_offset;	/* tests only */
+
+/* The day's limits on datagram-only aggregates, under ts_lock. */
+static json_t *ts_known;	/* "hexday|domain|hash" -> true */
+static json_t *ts_counts;	/* "hexday" and "hexday|domain" -> count */
+static int64_t ts_known_day;
+static int64_t ts_limited_logged;	/* when the last line was logged */
+static uint64_t ts_limited_since;	/* dropped since that line */
 
 /* Expected sessions of our own report mail, under ts_lock. */
 struct ts_expect {
@@ -354,6 +372,99 @@ tlsrpt_store_init(void)
 	return ts_pending != NULL ? 0 : -1;
 }
 
+/* ts_has_policy - is a valid MTA-STS policy of domain in the cache? */
+static int
+ts_has_policy(const char *domain)
+{
+	struct record rec;
+	int	yes;
+
+	if (cache_get(domain, &rec) != 1)
+		return 0;
+	yes = rec.state == RECORD_POLICY;
+	record_free(&rec);
+	return yes;
+}
+
+/* ts_prune - forget the tallies of days before yesterday (ts_lock held). */
+static void
+ts_prune(int64_t day)
+{
+	const char *k;
+	json_t *v, *o;
+	void	*tmp;
+	char	keep[2][17];
+	size_t	i;
+
+	ts_known_day = day;
+	snprintf(keep[0], sizeof(keep[0]), "%016llx", (unsigned long long)day);
+	snprintf(keep[1], sizeof(keep[1]), "%016llx",
+	    (unsigned long long)(day - 86400));
+	for (i = 0; i < 2; i++) {
+		o = i == 0 ? ts_known : ts_counts;
+		json_object_foreach_safe(o, tmp, k, v)
+			if (strncmp(k, keep[0], 16) != 0 &&
+			    strncmp(k, keep[1], 16) != 0)
+				json_object_del(o, k);
+	}
+}
+
+/*
+ * ts_admit - may an event of aggregate key (day, dom) be counted? See the
+ * top of the file. trusted: our own, or a domain with a cached policy.
+ * Called with ts_lock held.
+ */
+static int
+ts_admit(const char *key, int64_t day, const char *dom, int trusted,
+    unsigned int per_day)
+{
+	char	dk[16 + 1 + 256 + 1];
+	json_int_t nday, ndom;
+
+	if (ts_known == NULL && (ts_known = json_object()) == NULL)
+		return 0;
+	if (ts_counts == NULL && (ts_counts = json_object()) == NULL)
+		return 0;
+	if (day > ts_known_day)
+		ts_prune(day);
+	if (json_object_get(ts_known, key) != NULL)
+		return 1;
+	if (!trusted) {
+		snprintf(dk, sizeof(dk), "%.16s", key);
+		nday = json_integer_value(json_object_get(ts_counts, dk));
+		snprintf(dk, sizeof(dk), "%016llx|%s",
+		    (unsigned long long)day, dom);
+		ndom = json_integer_value(json_object_get(ts_counts, dk));
+		if (nday >= (json_int_t)per_day ||
+		    ndom >= TLSRPT_DOMAIN_AGGS_MAX)
+			return 0;
+		json_object_set_new(ts_counts, dk, json_integer(ndom + 1));
+		snprintf(dk, sizeof(dk), "%.16s", key);
+		json_object_set_new(ts_counts, dk, json_integer(nday + 1));
+	}
+	json_object_set_new(ts_known, key, json_true());
+	return 1;
+}
+
+/* ts_limited - count (and now and then log) an event over the limits. */
+static void
+ts_limited(const char *dom, unsigned int per_day)
+{
+	int64_t	now = (int64_t)time(NULL);
+
+	ts_stats.limited++;
+	ts_limited_since++;
+	if (now - ts_limited_logged < 60)
+		return;
+	log_warnx("tlsrpt: datagram for %s not counted: over the limits "
+	    "for domains without a cached policy (tlsrpt_datagram_limit %u "
+	    "a day, %d per domain); %llu such event(s) dropped since the "
+	    "last line", dom, per_day, TLSRPT_DOMAIN_AGGS_MAX,
+	    (unsigned long long)ts_limited_since);
+	ts_limited_logged = now;
+	ts_limited_since = 0;
+}
+
 /* tlsrpt_store_add - count one event into the batch. */
 int
 tlsrpt_store_add(const struct tlsrpt_event *ev)
@@ -364,7 +475,8 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	uint64_t h = 1469598103934665603ULL;
 	int64_t	day;
 	size_t	i, npend;
-	int	ret = -1;
+	unsigned int per_day = 0;
+	int	ret = -1, trusted = 1;
 
 	if (ts_lower(ev->policy_domain, dom, sizeof(dom)) != 0) {
 		log_warnx("tlsrpt: event without a usable policy domain");
@@ -392,6 +504,13 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 		h = ts_fnv_str(h, ev->mx_host[i]);
 	snprintf(key, sizeof(key), "%016llx|%s|%016llx",
 	    (unsigned long long)day, dom, (unsigned long long)h);
+	if (!ev->own) {
+		struct config *cfg = policyd_config_get();
+
+		per_day = cfg->tlsrpt_datagram_limit;
+		policyd_config_put(cfg);
+		trusted = ts_has_policy(dom);
+	}
 
 	if ((agg = json_object()) == NULL)
 		return -1;
@@ -420,6 +539,11 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	}
 
 	pthread_mutex_lock(&ts_lock);
+	if (!ts_admit(key, day, dom, trusted, per_day)) {
+		ts_limited(dom, per_day);
+		pthread_mutex_unlock(&ts_lock);
+		goto out;
+	}
 	if (ts_pending == NULL && (ts_pending = json_object()) == NULL) {
 		pthread_mutex_unlock(&ts_lock);
 		goto out;
@@ -458,6 +582,7 @@ tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
 	memset(&ev, 0, sizeof(ev));
 	ev.type = TLSRPT_POLICY_STS;
 	ev.policy_domain = domain;
+	ev.own = 1;
 	if (pol != NULL) {
 		if ((strs = calloc(pol->nmx + 3, sizeof(*strs))) == NULL)
 			return -1;

@@ -24,6 +24,9 @@
  * One session result, as the sources hand it in. Strings are borrowed for
  * the duration of the call; NULL and "" both mean absent.
  */
+/* Datagram-only aggregates one policy domain may have a day. */
+#define TLSRPT_DOMAIN_AGGS_MAX	16
+
 struct tlsrpt_event {
 	int64_t	when;			/* Unix time received; 0 = now */
 	enum tlsrpt_policy_type type;
@@ -49,6 +52,7 @@ struct tlsrpt_event {
 	const char *receiving_ip;
 	const char *additional_information;
 	const char *failure_reason_code;
+	int	own;			/* policyd's own session (never limited) */
 };
 
 /*
@@ -161,6 +165,7 @@ struct tlsrpt_store_stats {
 	uint64_t capped;		/* details counted under the last bucket */
 	uint64_t flushes;		/* LMDB batches written */
 	uint64_t suppressed;		/* sessions of our own report mail */
+	uint64_t limited;		/* datagram events over the day's limits */
 };
 void	tlsrpt_store_get_stats(struct tlsrpt_store_stats *st);
 

@@ -399,3 +399,24 @@ def test_release_command_inherits_only_stdio(world, daemon_factory,
 	assert sorted(fds) == ["0", "1", "2"], fds
 	assert fds["0"] == "/dev/null", fds
 	assert got[0]["sigblk"] == 0, got[0]
+
+
+def test_hold_max_messages(world, daemon_factory):
+	"""hold_max_messages bounds the held messages (issue 16.5): past it a
+	hold is refused with a clear error, so the milter does not quarantine
+	the message (on_policyd_error decides); a message already held may be
+	registered again; after a release there is room again."""
+	p = hold_daemon(world, daemon_factory, hold_max_messages="3")
+	assert p.ctl("sts mx-nostarttls.test 4000")["state"] == "enforce/failed"
+	for q in ("L1", "L2", "L3"):
+		assert p.ctl("hold %s mx-nostarttls.test" % q)["ok"] is True
+	r = p.ctl("hold L4 mx-nostarttls.test")
+	assert r["ok"] is False, r
+	assert "too many held messages (3, hold_max_messages 3)" in r["error"]
+	assert "L4" not in holds(p)
+	assert "queue_id=L4 not held: 3 messages are held already" in \
+	    p.stderr_text()
+	assert p.ctl("hold L1 mx-nostarttls.test")["ok"] is True
+	assert p.ctl("release L2")["ok"] is True
+	assert wait_until(lambda: "L2" not in holds(p), timeout=5)
+	assert p.ctl("hold L4 mx-nostarttls.test")["ok"] is True

@@ -316,3 +316,36 @@ def test_reply_is_one_netstring(policyd):
 		while len(data) < len(want):
 			data += c.sock.recv(100)
 		assert data == want
+
+
+def test_many_mx_lines(world, policyd, fresh):
+	"""DESIGN §4: a policy of 256 mx lines (the cap) that repeat a few
+	patterns is answered with each pattern once, lower-cased, in file
+	order; show lists every line as published."""
+	d = fresh("manymx")
+	pats = ["mail.%s" % d, "*.MX.%s" % d, "backup.%s" % d.upper()]
+	lines = [pats[i % 3] for i in range(256)]
+	body = "version: STSv1\nmode: enforce\nmax_age: 86400\n" + "".join(
+	    "mx: %s\n" % p for p in lines)
+	world.add_domain(d, policy=body)
+	assert policyd.query(d) == ok_answer("", mx=["mail." + d,
+	    ".mx." + d, "backup." + d])
+	r = policyd.query(d, name="sts-tlsrpt")
+	assert r.count("mx_host_pattern=") == 3, r
+	assert policyd.ctl("show " + d)["mx"] == lines
+
+
+def test_mx_line_cap(world, policyd, fresh):
+	"""More than 256 mx lines (the audit's 64 KiB policy had 6074 and made
+	each cached lookup cost 48 ms, issue 16.7): the policy is invalid, the
+	domain is answered as without MTA-STS and show says why."""
+	d = fresh("capmx")
+	body = "version: STSv1\nmode: enforce\nmax_age: 86400\n"
+	i = 0
+	while len(body) < 65000:
+		body += "mx: m%d.%s\n" % (i % 7, d)
+		i += 1
+	world.add_domain(d, policy=body)
+	assert policyd.query(d) == NOTFOUND
+	s = policyd.ctl("show " + d)
+	assert "more than 256 mx lines" in (s.get("last_error") or ""), s

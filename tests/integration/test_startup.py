@@ -121,6 +121,30 @@ def test_cache_dir_is_a_file(daemon_factory):
 	assert p.cache_dir in err
 
 
+def test_cache_truncated(world, daemon_factory, fresh):
+	"""A truncated data.mdb (a full disk, a bad copy) stops start-up with
+	exit 1 and a message naming the file and the recovery; it used to
+	die of SIGBUS with no message, a crash loop under systemd (issue
+	16.8). Moved aside as the message says, the daemon starts empty."""
+	p = daemon_factory()
+	for i in range(40):
+		d = fresh("trunc%d" % i)
+		world.add_domain(d)
+		assert p.query(d) == ok_answer(d)
+	p.stop(5)
+	mdb = os.path.join(p.cache_dir, "data.mdb")
+	size = os.path.getsize(mdb)
+	assert size >= 5 * 4096, size
+	os.truncate(mdb, 3 * 4096)
+	err = _exits_with_error(p)
+	assert re.search(r"cache %s is truncated \(12288 bytes, its last "
+	    r"transaction needs \d+\): the file is damaged; move it aside" %
+	    re.escape(mdb), err), err
+	os.rename(mdb, mdb + ".damaged")
+	p.start()
+	assert p.query("enforce.test") == ok_answer("enforce.test")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
 def test_cache_dir_unwritable(daemon_factory):
 	p = daemon_factory(start=False)

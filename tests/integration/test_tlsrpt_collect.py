@@ -472,3 +472,71 @@ def test_preview_merges_record_and_lookup(world, coll):
 	[p] = rep["policies"]
 	assert p["summary"] == {"total-successful-session-count": 2,
 	    "total-failure-session-count": 1}
+
+
+def test_junk_cannot_crowd_out_real_counts(world, daemon_factory, fresh):
+	"""Issue 16.5: datagrams about hundreds of unique junk domains once
+	filled the map and lost real counts. Now datagram-only aggregates are
+	bounded a day (tlsrpt_datagram_limit) and per domain (16); a domain
+	whose policy is cached always counts, and the drops are counted as
+	"limited" and logged."""
+	p = daemon_factory(start=False)
+	p.sock = os.path.join(p.dir, "tlsrpt.sock")
+	p.write_config(tlsrpt_collector_socket=p.sock,
+	    tlsrpt_datagram_limit="40")
+	p.start(env=tlsrpt_clock_env())
+	real = fresh("realdom")
+	world.add_domain(real)
+	assert p.query(real).startswith("OK secure")
+	base = p.ctl("report list")["collector"]["received"]
+	sent = 0
+	for i in range(3):
+		send(p.sock, dgram(real, [sts_policy(real)]))
+		sent += 1
+	for i in range(200):
+		junk = "junk%d-%s" % (i, real)
+		send(p.sock, dgram(junk, [sts_policy(junk, 1, [detail(202)])]))
+		sent += 1
+		if i % 100 == 99:
+			time.sleep(0.05)	# keep within the socket buffer
+	# one domain with ever new policy strings: 16 aggregates at most
+	one = "one-" + real
+	for i in range(30):
+		pol = sts_policy(one)
+		pol["policy-string"] = STS_STRINGS + ["x: %d" % i]
+		send(p.sock, dgram(one, [pol]))
+		sent += 1
+	for i in range(2):
+		send(p.sock, dgram(real, [sts_policy(real, 1, [detail(202)])]))
+		sent += 1
+	wait_events(p, base + sent, timeout=20)
+	[pol] = policies_of(show(p, real))
+	assert pol["summary"] == {"total-successful-session-count": 3,
+	    "total-failure-session-count": 2}
+	r = p.ctl("report list")
+	doms = [x["domain"] for d in r["days"] if d["day"] == today()
+	    for x in d["domains"]]
+	junk_kept = [d for d in doms if d.startswith("junk")]
+	assert len(junk_kept) == 40, len(junk_kept)
+	assert one not in doms		# the day's 40 were used up by junk
+	assert r["store"]["limited"] == 200 - 40 + 30, r["store"]
+	assert "not counted: over the limits for domains without a cached " \
+	    "policy (tlsrpt_datagram_limit 40 a day, 16 per domain)" in \
+	    p.stderr_text()
+
+
+def test_per_domain_aggregate_cap(world, daemon_factory, fresh):
+	"""At most 16 datagram-only aggregates for one domain a day."""
+	p = daemon_factory(start=False)
+	p.sock = os.path.join(p.dir, "tlsrpt.sock")
+	p.write_config(tlsrpt_collector_socket=p.sock)
+	p.start(env=tlsrpt_clock_env())
+	one = fresh("manypol")
+	base = p.ctl("report list")["collector"]["received"]
+	for i in range(30):
+		pol = sts_policy(one)
+		pol["policy-string"] = STS_STRINGS + ["x: %d" % i]
+		send(p.sock, dgram(one, [pol]))
+	wait_events(p, base + 30, timeout=20)
+	assert len(policies_of(show(p, one))) == 16
+	assert p.ctl("report list")["store"]["limited"] == 14

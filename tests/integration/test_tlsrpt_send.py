@@ -325,3 +325,39 @@ def test_view_no_failures(tmp_path):
 	    re.M), v.stdout
 	assert v.stdout.rstrip().endswith("no failed sessions"), v.stdout
 	assert "BY" not in v.stdout
+
+
+def test_view_huge_counts(tmp_path):
+	"""report view adds up failed-session-count values from a stranger's
+	report: a sum past 2^63-1 saturates instead of overflowing (UBSan
+	aborted here before), and negative counts count as 0 (issue 16.9)."""
+	big = 2 ** 63 - 1
+	rep = {"organization-name": "Big", "report-id": "x",
+	    "date-range": {"start-datetime": "2016-04-01T00:00:00Z",
+		"end-datetime": "2016-04-01T23:59:59Z"},
+	    "contact-info": "r@big.example",
+	    "policies": [{"policy": {"policy-type": "sts",
+		"policy-domain": "big.example"},
+		"summary": {"total-successful-session-count": -5,
+		    "total-failure-session-count": big},
+		"failure-details": [
+		    {"result-type": "certificate-expired",
+			"receiving-mx-hostname": "mx.big.example",
+			"failed-session-count": big},
+		    {"result-type": "certificate-expired",
+			"receiving-mx-hostname": "mx.big.example",
+			"failed-session-count": big},
+		    {"result-type": "certificate-expired",
+			"receiving-mx-hostname": "mx.big.example",
+			"failed-session-count": -7}]}]}
+	(tmp_path / "r.json").write_text(json.dumps(rep))
+	v = view(tmp_path / "r.json", "--json")
+	assert v.returncode == 0, v.stderr
+	pol = json.loads(v.stdout)["policies"][0]
+	assert pol["successful"] == 0 and pol["failed"] == big
+	assert pol["failures_by_type"] == {"certificate-expired": big}
+	assert pol["failures_by_mx"] == {"mx.big.example": big}
+	v = view(tmp_path / "r.json")
+	assert v.returncode == 0, v.stderr
+	assert re.search(r"^big\.example +type +certificate-expired +%d$" % big,
+	    v.stdout, re.M), v.stdout

@@ -443,6 +443,37 @@ test_limits(void)
 	ok(record_encode(&in, &buf, &len) == -1 && errno == EINVAL,
 	    "encode refuses max_age above the cap");
 
+	/*
+	 * More mx patterns than a policy may have (STS_POLICY_MX_MAX): an
+	 * older release may have stored them; every lookup would walk them.
+	 */
+	{
+		char   *mx[STS_POLICY_MX_MAX + 1];
+		size_t	i;
+
+		for (i = 0; i <= STS_POLICY_MX_MAX; i++)
+			mx[i] = "mail.example.com";
+		memset(&in, 0, sizeof(in));
+		in.state = RECORD_POLICY;
+		in.policy.mode = STS_MODE_ENFORCE;
+		strcpy(in.id, "a1");
+		in.policy.mx = mx;
+		in.policy.nmx = STS_POLICY_MX_MAX;
+		ok(record_encode(&in, &buf, &len) == 0 &&
+		    decode_copy(buf, len, &out) == RECORD_OK &&
+		    out.policy.nmx == STS_POLICY_MX_MAX,
+		    "a record of %d mx patterns decodes", STS_POLICY_MX_MAX);
+		record_free(&out);
+		free(buf);
+		in.policy.nmx = STS_POLICY_MX_MAX + 1;
+		ok(record_encode(&in, &buf, &len) == 0 &&
+		    decode_copy(buf, len, &out) == RECORD_CORRUPT,
+		    "a record of %d mx patterns is refused (issue 16.7)",
+		    STS_POLICY_MX_MAX + 1);
+		free(buf);
+		memset(&in, 0, sizeof(in));
+	}
+
 	/* A last_error over the limit written by someone else is trimmed. */
 	memset(longerr, 'q', sizeof(longerr));
 	{

@@ -397,19 +397,25 @@ test_limits(void)
 	    "F7 a body of %d bytes is refused", STS_POLICY_BODY_MAX + 1);
 	free(big);
 
-	/* Many mx lines: the arrays grow. */
-	n = 2000;
-	big = malloc(strlen(V ME MA) + n * 16);
+	/* Many mx lines: the arrays grow, up to STS_POLICY_MX_MAX lines. */
+	n = STS_POLICY_MX_MAX;
+	big = malloc(strlen(V ME MA) + (n + 1) * 16);
 	if (big == NULL)
 		abort();
 	len = strlen(V ME MA);
 	memcpy(big, V ME MA, len);
 	for (i = 0; i < n; i++)
-		len += (size_t)sprintf(big + len, "mx: m%04zu.test\n", i);
+		len += (size_t)sprintf(big + len, "mx: m%04zu.test\n", i % 200);
 	ok(sts_policy_parse(big, len, &pol, err, sizeof(err), &errline) == 0 &&
-	    pol.nmx == n && strcmp(pol.mx[1999], "m1999.test") == 0,
-	    "P6 2000 mx lines are all kept");
+	    pol.nmx == n && strcmp(pol.mx[n - 1], "m0055.test") == 0,
+	    "P6 %d mx lines are all kept, duplicates too", STS_POLICY_MX_MAX);
 	sts_policy_free(&pol);
+	len += (size_t)sprintf(big + len, "mx: m%04zu.test\n", n);
+	ok(sts_policy_parse(big, len, &pol, err, sizeof(err), &errline) == -1 &&
+	    errline == (size_t)n + 4 &&
+	    strstr(err, "more than 256 mx lines") != NULL,
+	    "a policy of %d mx lines is refused at the line past the cap "
+	    "(issue 16.7: every lookup walks the list)", STS_POLICY_MX_MAX + 1);
 	free(big);
 }
 
