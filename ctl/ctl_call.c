@@ -31,17 +31,24 @@
 
 static const char *ctl_progname = "mtasts-ctl";
 
+/* ctl_verr - "mtasts-ctl: message" on stderr, from a va_list. */
+static void __attribute__((format(printf, 1, 0)))
+ctl_verr(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", ctl_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 /* ctl_err - "mtasts-ctl: message" on stderr. */
 void
 ctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", ctl_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ctl_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* ctl_fail - report an error; with --json also {"error": ...} on stdout. */
@@ -80,11 +87,9 @@ ctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", ctl_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ctl_verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	ctl_usage_line(stderr);
 	return CTL_EXIT_USAGE;
 }
