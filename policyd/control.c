@@ -45,6 +45,7 @@
 #include "netstring.h"
 #include "policyd.h"
 #include "privsep.h"
+#include "reply.h"
 #include "route.h"
 #include "tlsrpt_collect.h"
 #include "tlsrpt_report.h"
@@ -54,27 +55,6 @@
 
 /* Every word of a full line: "hold ID D1 D2 ..." may have many. */
 #define MAX_ARGS	(CONTROL_LINE_MAX / 2 + 2)
-
-/* control_time - ISO 8601 UTC, or JSON null for 0. */
-json_t *
-control_time(int64_t t)
-{
-	struct tm tm;
-	time_t	tt = (time_t)t;
-	char	buf[32];
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-/* control_str - a JSON string, or null for NULL/empty. */
-json_t *
-control_str(const char *s)
-{
-	return s != NULL && *s != '\0' ? json_string(s) : json_null();
-}
 
 /* show_object - the SHOW-OBJECT of a cache entry. */
 static json_t *
@@ -447,18 +427,6 @@ do_release(const char *arg)
 	json_object_set_new(o, "released", json_integer(n));
 	json_object_set_new(o, "results", a);
 	return o;
-}
-
-/* control_day - "YYYY-MM-DD" of a day start ("?" if it has none). */
-void
-control_day(int64_t day, char *buf, size_t sz)
-{
-	time_t	t = (time_t)day;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d",
-	    &tm) == 0)
-		snprintf(buf, sz, "?");
 }
 
 /* day_parse - "YYYY-MM-DD" to its day start; -1 when malformed. */

@@ -27,8 +27,8 @@
 
 #include "cache.h"
 #include "log.h"
-#include "lookup.h"
 #include "policyd.h"
+#include "record.h"
 #include "refresh.h"
 #include "worker.h"
 

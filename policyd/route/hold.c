@@ -40,11 +40,11 @@
 
 #include "cache.h"
 #include "hold.h"
-#include "control.h"
 #include "log.h"
 #include "mx_match.h"
 #include "policyd.h"
 #include "privsep.h"
+#include "reply.h"
 #include "route.h"
 
 #define HOLD_FORMAT	1	/* version of the stored JSON value */

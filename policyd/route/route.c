@@ -42,13 +42,13 @@
 #include <time.h>
 
 #include "cache.h"
-#include "control.h"
 #include "log.h"
-#include "lookup.h"
 #include "mx_match.h"
 #include "policyd.h"
 #include "probe.h"
+#include "record.h"
 #include "refresh.h"
+#include "reply.h"
 #include "resolver.h"
 #include "route.h"
 #include "tlsrpt_record.h"
