@@ -51,20 +51,7 @@
 #include "log.h"
 #include "milter.h"
 
-const struct config *milter_cfg;
-
 static const char *progname = "mtasts-milter";
-
-/* milter_now_ms - the monotonic clock in milliseconds. */
-int64_t
-milter_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		panic("clock_gettime(CLOCK_MONOTONIC): %s", strerror(errno));
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* usage - print the synopsis and exit 2. */
 static void __attribute__((noreturn))
