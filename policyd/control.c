@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "civil.h"
 #include "control.h"
 #include "discover.h"
 #include "hold.h"
@@ -429,27 +430,11 @@ do_release(const char *arg)
 	return o;
 }
 
-/* day_parse - "YYYY-MM-DD" to its day start; -1 when malformed. */
+/* day_parse - "YYYY-MM-DD" to its day start; -1 when not a real date. */
 static int
 day_parse(const char *s, int64_t *day)
 {
-	int64_t	y, m, d, era, yoe, doy, doe;
-	int	yy, mm, dd, n = 0;
-
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &yy, &mm, &dd,
-	    &n) != 3 || n != 10 || yy < 1970 || mm < 1 || mm > 12 ||
-	    dd < 1 || dd > 31)
-		return -1;
-	/* days from the civil date (proleptic Gregorian) */
-	y = yy - (mm <= 2);
-	m = mm;
-	d = dd;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	*day = (era * 146097 + doe - 719468) * 86400;
-	return 0;
+	return civil_day_parse(s, day);
 }
 
 /* policy_json - one stored policy with the RFC 8460 field names. */
