@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "log.h"
 #include "policyd.h"
 #include "record.h"
@@ -50,11 +51,7 @@ static size_t used_cap, used_n;
 static size_t
 hash(const char *s)
 {
-	size_t	h = 1469598103934665603ull & (size_t)-1;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	return (size_t)hash_str(s);
 }
 
 /* used_grow - double the set. Lock held. */

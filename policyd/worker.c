@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "log.h"
 #include "policyd.h"
 #include "worker.h"
@@ -66,11 +67,7 @@ static int stopping;
 static unsigned int
 hash(const char *s)
 {
-	unsigned int h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % JOB_BUCKETS;
+	return (unsigned int)(hash_str(s) % JOB_BUCKETS);
 }
 
 /* job_find - the job of domain, or NULL. Lock held. */

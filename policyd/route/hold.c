@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "hold.h"
 #include "log.h"
 #include "mx_match.h"
@@ -451,11 +452,7 @@ struct memo {
 static size_t
 memo_hash(const char *s)
 {
-	size_t	h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (size_t)hash_str(s);
 }
 
 /* memo_state - the state of d this tick, asked once (ROUTE_QUEUE). */

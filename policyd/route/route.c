@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "log.h"
 #include "mx_match.h"
 #include "policyd.h"
@@ -624,11 +625,7 @@ out:
 static unsigned int
 hash(const char *s)
 {
-	unsigned int h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % RJOB_BUCKETS;
+	return (unsigned int)(hash_str(s) % RJOB_BUCKETS);
 }
 
 /* job_find - the job of domain, or NULL. Lock held. */

@@ -39,6 +39,7 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "log.h"
 #include "mx_match.h"
 #include "resolver.h"
@@ -48,6 +49,11 @@
 
 #define TS_PENDING_MAX	20000	/* aggregates in memory before a forced flush */
 #define TS_KEY_MAX	(8 + 256 + 1 + 16)
+/*
+ * The seed of the aggregate keys' hash: not HASH_FNV_INIT (a digit short),
+ * but keys already stored were made with it, so it stays.
+ */
+#define TS_KEY_SEED	1469598103934665603ULL
 
 static pthread_mutex_t ts_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t ts_flush_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -199,27 +205,13 @@ ts_type_of(const char *s)
 	return TLSRPT_POLICY_NONE;
 }
 
-/* ts_fnv - FNV-1a over len bytes, continuing from h. */
-static uint64_t
-ts_fnv(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		h ^= c[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* ts_fnv_str - hash a string and a separator byte. */
 static uint64_t
 ts_fnv_str(uint64_t h, const char *s)
 {
 	if (s != NULL)
-		h = ts_fnv(h, s, strlen(s));
-	return ts_fnv(h, "\001", 1);
+		h = hash_fnv1a(h, s, strlen(s));
+	return hash_fnv1a(h, "\001", 1);
 }
 
 /* asprintf_like - a malloc'd formatted string in *out; 0 or -1. */
@@ -361,7 +353,7 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	char	dom[256], key[16 + 1 + 256 + 1 + 16 + 1];
 	const char *rec = ev->record != NULL ? ev->record : "";
 	json_t *agg = NULL, *d = NULL, *old;
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = TS_KEY_SEED;
 	int64_t	day;
 	size_t	i, npend;
 	int	ret = -1;
@@ -387,7 +379,7 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	h = ts_fnv_str(h, ts_type_name(ev->type));
 	for (i = 0; i < ev->nstrings; i++)
 		h = ts_fnv_str(h, ev->strings[i]);
-	h = ts_fnv(h, "\002", 1);
+	h = hash_fnv1a(h, "\002", 1);
 	for (i = 0; i < ev->nmx; i++)
 		h = ts_fnv_str(h, ev->mx_host[i]);
 	snprintf(key, sizeof(key), "%016llx|%s|%016llx",
@@ -957,7 +949,7 @@ ts_rua(struct tlsrpt_report *r)
 static void
 ts_identity(json_t *agg, char *buf, size_t sz)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = TS_KEY_SEED;
 	json_t *e;
 	size_t	i;
 
@@ -966,7 +958,7 @@ ts_identity(json_t *agg, char *buf, size_t sz)
 	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "type")));
 	json_array_foreach(json_object_get(agg, "strings"), i, e)
 		h = ts_fnv_str(h, json_string_value(e));
-	h = ts_fnv(h, "\002", 1);
+	h = hash_fnv1a(h, "\002", 1);
 	json_array_foreach(json_object_get(agg, "mx"), i, e)
 		h = ts_fnv_str(h, json_string_value(e));
 	snprintf(buf, sz, "%016llx", (unsigned long long)h);
