@@ -42,6 +42,7 @@
 #include "hash.h"
 #include "hold.h"
 #include "log.h"
+#include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
 #include "privsep.h"
@@ -63,7 +64,8 @@ struct hold {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cv;		/* CLOCK_MONOTONIC: cv_init */
+static pthread_once_t cv_once = PTHREAD_ONCE_INIT;
 static int stop, running;
 
 /* hold_free - release what a struct hold owns. */
@@ -683,12 +685,18 @@ hold_main(void *arg)
 		pthread_mutex_lock(&lock);
 		if (stop)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		mono_deadline(&ts, 1000);
 		pthread_cond_timedwait(&cv, &lock, &ts);
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
+}
+
+/* cv_init - put cv on the monotonic clock (mono.c), once. */
+static void
+cv_init(void)
+{
+	mono_cond_init(&cv);
 }
 
 /* hold_start - start the scheduler (detached: see hold_stop). */
@@ -699,6 +707,7 @@ hold_start(void)
 	pthread_t t;
 	int	rc;
 
+	pthread_once(&cv_once, cv_init);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, hold_main, NULL);
@@ -720,6 +729,7 @@ hold_start(void)
 void
 hold_stop(void)
 {
+	pthread_once(&cv_once, cv_init);
 	if (!running)
 		return;
 	pthread_mutex_lock(&lock);

@@ -41,6 +41,7 @@
 #include "cache.h"
 #include "hash.h"
 #include "log.h"
+#include "mono.h"
 #include "mx_match.h"
 #include "resolver.h"
 #include "sts_policy.h"
@@ -57,7 +58,8 @@
 
 static pthread_mutex_t ts_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t ts_flush_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ts_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t ts_cond;		/* CLOCK_MONOTONIC: ts_cond_init */
+static pthread_once_t ts_cond_once = PTHREAD_ONCE_INIT;
 static json_t *ts_pending;		/* "hexday|domain|hash" -> aggregate */
 static pthread_t ts_thread;
 static int ts_running, ts_stop;
@@ -592,8 +594,7 @@ ts_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&ts_lock);
 	while (!ts_stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += TLSRPT_FLUSH_SECS;
+		mono_deadline(&ts, (long long)TLSRPT_FLUSH_SECS * 1000);
 		pthread_cond_timedwait(&ts_cond, &ts_lock, &ts);
 		if (ts_stop)
 			break;
@@ -605,10 +606,18 @@ ts_main(void *arg)
 	return NULL;
 }
 
+/* ts_cond_init - put ts_cond on the monotonic clock (mono.c), once. */
+static void
+ts_cond_init(void)
+{
+	mono_cond_init(&ts_cond);
+}
+
 /* tlsrpt_store_start - start the flush thread. */
 int
 tlsrpt_store_start(void)
 {
+	pthread_once(&ts_cond_once, ts_cond_init);
 	if (tlsrpt_store_init() != 0)
 		return -1;
 	if (ts_running)
@@ -624,6 +633,7 @@ tlsrpt_store_start(void)
 void
 tlsrpt_store_stop(void)
 {
+	pthread_once(&ts_cond_once, ts_cond_init);
 	if (ts_running) {
 		pthread_mutex_lock(&ts_lock);
 		ts_stop = 1;
@@ -782,51 +792,16 @@ ts_dupstr(json_t *o, const char *key)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-/* ts_policy_free - one policy's contents. */
-static void
-ts_policy_free(struct tlsrpt_policy *p)
-{
-	size_t	i;
-
-	free(p->policy_domain);
-	for (i = 0; i < p->nstrings; i++)
-		free(p->strings[i]);
-	free(p->strings);
-	for (i = 0; i < p->nmx; i++)
-		free(p->mx_host[i]);
-	free(p->mx_host);
-	for (i = 0; i < p->nfailures; i++) {
-		struct tlsrpt_failure *f = &p->failures[i];
-
-		free(f->result_type);
-		free(f->sending_mta_ip);
-		free(f->receiving_mx_hostname);
-		free(f->receiving_mx_helo);
-		free(f->receiving_ip);
-		free(f->additional_information);
-		free(f->failure_reason_code);
-	}
-	free(p->failures);
-}
-
 /* tlsrpt_store_reports_free - free n reports and the array. */
 void
 tlsrpt_store_reports_free(struct tlsrpt_report *r, size_t n)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		free(r[i].policy_domain);
-		free(r[i].record);
-		for (j = 0; j < r[i].nrua; j++)
-			free(r[i].rua[j]);
-		free(r[i].rua);
-		for (j = 0; j < r[i].npolicies; j++)
-			ts_policy_free(&r[i].policies[j]);
-		free(r[i].policies);
-	}
+	for (i = 0; i < n; i++)
+		tlsrpt_report_free(&r[i]);
 	free(r);
 }
 
@@ -1083,7 +1058,7 @@ ts_reports(int64_t day_start, const char *domain, int resolve,
 			goto out;
 		r[j].policies = np;
 		if (ts_fill_policy(agg, &np[r[j].npolicies]) != 0) {
-			ts_policy_free(&np[r[j].npolicies]);
+			tlsrpt_policy_free(&np[r[j].npolicies]);
 			goto out;
 		}
 		r[j].npolicies++;
@@ -1096,7 +1071,7 @@ ts_reports(int64_t day_start, const char *domain, int resolve,
 			free(r[i].policy_domain);
 			free(r[i].record);
 			for (k = 0; k < r[i].npolicies; k++)
-				ts_policy_free(&r[i].policies[k]);
+				tlsrpt_policy_free(&r[i].policies[k]);
 			free(r[i].policies);
 			continue;
 		}
