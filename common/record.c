@@ -8,6 +8,7 @@
  *	enum record_decode_result record_decode(buf, len, rec)
  *	void record_free(rec)
  *	int64_t record_expires_at(rec)
+ *	int lookup_valid(rec, now)
  * DESCRIPTION
  *	A record is the magic "MTS", one byte of major format version
  *	(RECORD_FORMAT), then fields as tag-length-value: a 2-byte tag and a
@@ -33,6 +34,9 @@
  *
  *	record_expires_at() is fetched_at + max_age for a policy record
  *	(RFC 8461 §3.3, checklist C2) and neg_until for a negative one.
+ *	lookup_valid() says whether a record is a fetched policy (any mode)
+ *	not yet expired at now: the predicate the request path, refresh,
+ *	discovery and route confirmation share.
  * DIAGNOSTICS
  *	record_encode() returns -1 with errno ENOMEM, or EINVAL for a
  *	record the decoder would refuse. record_decode() returns
@@ -425,4 +429,12 @@ record_expires_at(const struct record *rec)
 	if (rec->fetched_at > INT64_MAX - (int64_t)rec->policy.max_age)
 		return INT64_MAX;
 	return rec->fetched_at + (int64_t)rec->policy.max_age;
+}
+
+/* lookup_valid - a fetched policy, not expired. */
+int
+lookup_valid(const struct record *rec, time_t now)
+{
+	return rec->state == RECORD_POLICY &&
+	    (int64_t)now <= record_expires_at(rec);
 }

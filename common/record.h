@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "sts_policy.h"
 
@@ -64,5 +65,8 @@ void	record_free(struct record *rec);
  * saturating at INT64_MAX; for a RECORD_NEGATIVE record, neg_until.
  */
 int64_t	record_expires_at(const struct record *rec);
+
+/* lookup_valid - is rec a fetched policy (any mode) not yet expired (C2)? */
+int	lookup_valid(const struct record *rec, time_t now);
 
 #endif

@@ -54,6 +54,9 @@ struct tlsrpt_report {
 	struct tlsrpt_policy *policies;
 };
 
+/* tlsrpt_policy_free - release everything a policy holds (NULL-safe). */
+void	tlsrpt_policy_free(struct tlsrpt_policy *p);
+
 /* tlsrpt_report_free - release everything a report holds (NULL-safe). */
 void	tlsrpt_report_free(struct tlsrpt_report *r);
 

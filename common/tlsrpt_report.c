@@ -496,33 +496,41 @@ tr_strv_free(char **v, size_t n)
 	free(v);
 }
 
+/* tlsrpt_policy_free - release what one policy holds, not the struct */
+void
+tlsrpt_policy_free(struct tlsrpt_policy *p)
+{
+	struct tlsrpt_failure *f;
+	size_t j;
+
+	if (p == NULL)
+		return;
+	free(p->policy_domain);
+	tr_strv_free(p->strings, p->nstrings);
+	tr_strv_free(p->mx_host, p->nmx);
+	for (j = 0; j < p->nfailures; j++) {
+		f = &p->failures[j];
+		free(f->result_type);
+		free(f->sending_mta_ip);
+		free(f->receiving_mx_hostname);
+		free(f->receiving_mx_helo);
+		free(f->receiving_ip);
+		free(f->additional_information);
+		free(f->failure_reason_code);
+	}
+	free(p->failures);
+}
+
 /* tlsrpt_report_free - release what a report holds, not the struct */
 void
 tlsrpt_report_free(struct tlsrpt_report *r)
 {
-	struct tlsrpt_policy *p;
-	struct tlsrpt_failure *f;
-	size_t i, j;
+	size_t i;
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->npolicies; i++) {
-		p = &r->policies[i];
-		free(p->policy_domain);
-		tr_strv_free(p->strings, p->nstrings);
-		tr_strv_free(p->mx_host, p->nmx);
-		for (j = 0; j < p->nfailures; j++) {
-			f = &p->failures[j];
-			free(f->result_type);
-			free(f->sending_mta_ip);
-			free(f->receiving_mx_hostname);
-			free(f->receiving_mx_helo);
-			free(f->receiving_ip);
-			free(f->additional_information);
-			free(f->failure_reason_code);
-		}
-		free(p->failures);
-	}
+	for (i = 0; i < r->npolicies; i++)
+		tlsrpt_policy_free(&r->policies[i]);
 	free(r->policies);
 	tr_strv_free(r->rua, r->nrua);
 	free(r->policy_domain);

@@ -47,6 +47,7 @@
 
 #include <jansson.h>
 
+#include "civil.h"
 #include "ctl_report.h"
 #include "tlsrpt_report.h"
 
@@ -576,39 +577,13 @@ out:
 	return rc;
 }
 
-/* cr_digits - n decimal digits at s as a number, or -1 */
-static int
-cr_digits(const char *s, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 /* ctl_report_day_ok - a calendar date as YYYY-MM-DD, 1970 or later */
 int
 ctl_report_day_ok(const char *s)
 {
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
-	int y, m, d, max;
+	int64_t	day;
 
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	y = cr_digits(s, 4);
-	m = cr_digits(s + 5, 2);
-	d = cr_digits(s + 8, 2);
-	if (y < 1970 || m < 1 || m > 12 || d < 1)
-		return 0;
-	max = mdays[m - 1];
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		max = 29;
-	return d <= max;
+	return civil_day_parse(s, &day) == 0;
 }
 
 /* cr_status_colour - green for sent, yellow for pending, red for dropped */

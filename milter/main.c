@@ -53,24 +53,11 @@
 #include "log.h"
 #include "milter.h"
 
-const struct config *milter_cfg;
-
 static const char *progname = "mtasts-milter";
 
 #define STARTUP_CHECK_MS	2000	/* the start-up "version" request */
 #define STARTUP_RETRY_S		10	/* then a try this often */
 #define STARTUP_WARN_EVERY	60	/* and a warning every so many tries */
-
-/* milter_now_ms - the monotonic clock in milliseconds. */
-int64_t
-milter_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		panic("clock_gettime(CLOCK_MONOTONIC): %s", strerror(errno));
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* usage - print the synopsis and exit 2. */
 static void __attribute__((noreturn))

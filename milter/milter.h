@@ -1,5 +1,5 @@
 /*
- * milter.h - what the modules of mtasts-milter share.
+ * milter.h - what the modules of mtasts-milter share (mstate.c, mlfi.c).
  */
 #ifndef MTASTS_MILTER_H
 #define MTASTS_MILTER_H

@@ -35,6 +35,7 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "civil.h"
 #include "control.h"
 #include "ctlauth.h"
 #include "discover.h"
@@ -46,6 +47,7 @@
 #include "netstring.h"
 #include "policyd.h"
 #include "privsep.h"
+#include "reply.h"
 #include "route.h"
 #include "tlsrpt_collect.h"
 #include "tlsrpt_report.h"
@@ -55,27 +57,6 @@
 
 /* Every word of a full line: "hold ID D1 D2 ..." may have many. */
 #define MAX_ARGS	(CONTROL_LINE_MAX / 2 + 2)
-
-/* control_time - ISO 8601 UTC, or JSON null for 0. */
-json_t *
-control_time(int64_t t)
-{
-	struct tm tm;
-	time_t	tt = (time_t)t;
-	char	buf[32];
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-/* control_str - a JSON string, or null for NULL/empty. */
-json_t *
-control_str(const char *s)
-{
-	return s != NULL && *s != '\0' ? json_string(s) : json_null();
-}
 
 /* show_object - the SHOW-OBJECT of a cache entry. */
 static json_t *
@@ -450,39 +431,11 @@ do_release(const char *arg)
 	return o;
 }
 
-/* control_day - "YYYY-MM-DD" of a day start ("?" if it has none). */
-void
-control_day(int64_t day, char *buf, size_t sz)
-{
-	time_t	t = (time_t)day;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d",
-	    &tm) == 0)
-		snprintf(buf, sz, "?");
-}
-
-/* day_parse - "YYYY-MM-DD" to its day start; -1 when malformed. */
+/* day_parse - "YYYY-MM-DD" to its day start; -1 when not a real date. */
 static int
 day_parse(const char *s, int64_t *day)
 {
-	int64_t	y, m, d, era, yoe, doy, doe;
-	int	yy, mm, dd, n = 0;
-
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &yy, &mm, &dd,
-	    &n) != 3 || n != 10 || yy < 1970 || mm < 1 || mm > 12 ||
-	    dd < 1 || dd > 31)
-		return -1;
-	/* days from the civil date (proleptic Gregorian) */
-	y = yy - (mm <= 2);
-	m = mm;
-	d = dd;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	*day = (era * 146097 + doe - 719468) * 86400;
-	return 0;
+	return civil_day_parse(s, day);
 }
 
 /* policy_json - one stored policy with the RFC 8460 field names. */

@@ -2,7 +2,7 @@
  * lookup.c - answer a socketmap or control lookup (DESIGN §4).
  *
  * SYNOPSIS
- *	lookup_run(), lookup_answer(), lookup_valid(), lookup_enforced()
+ *	lookup_run(), lookup_answer(), lookup_enforced()
  *
  * DESCRIPTION
  *	A valid cache entry is answered from LMDB at once: the only work on
@@ -29,14 +29,6 @@
 #include "policyd.h"
 #include "refresh.h"
 #include "worker.h"
-
-/* lookup_valid - a fetched policy, not expired. */
-int
-lookup_valid(const struct record *rec, time_t now)
-{
-	return rec->state == RECORD_POLICY &&
-	    (int64_t)now <= record_expires_at(rec);
-}
 
 /* lookup_enforced - does the policy make the answer "secure"? */
 int

@@ -37,9 +37,6 @@ void	lookup_free(struct lookup *lk);
 size_t	lookup_answer(const struct lookup *lk, enum lookup_map map, char *out,
 	    size_t outsz);
 
-/* lookup_valid - is rec a fetched policy (any mode) not yet expired (C2)? */
-int	lookup_valid(const struct record *rec, time_t now);
-
 /*
  * lookup_enforced - does a valid rec make the socketmap answer "secure"
  * (enforce, or testing with strict_testing; E1)?

@@ -1,5 +1,5 @@
 /*
- * policyd.h - state shared by the modules of mtasts-policyd.
+ * policyd.h - state shared by the modules of mtasts-policyd (state.c).
  *
  * The configuration can be replaced by SIGHUP while requests run, so a
  * module takes a reference with policyd_config_get() and gives it back with

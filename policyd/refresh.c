@@ -26,9 +26,11 @@
 #include <time.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "log.h"
-#include "lookup.h"
+#include "mono.h"
 #include "policyd.h"
+#include "record.h"
 #include "refresh.h"
 #include "worker.h"
 
@@ -39,7 +41,8 @@
 static pthread_t thread;
 static int running;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cv;		/* CLOCK_MONOTONIC: cv_init */
+static pthread_once_t cv_once = PTHREAD_ONCE_INIT;
 static int stop;
 
 /* The "used" set: open addressing over malloc'd names. */
@@ -50,11 +53,7 @@ static size_t used_cap, used_n;
 static size_t
 hash(const char *s)
 {
-	size_t	h = 1469598103934665603ull & (size_t)-1;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
+	return (size_t)hash_str(s);
 }
 
 /* used_grow - double the set. Lock held. */
@@ -194,12 +193,18 @@ refresh_main(void *arg)
 		pthread_mutex_lock(&lock);
 		if (stop)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		mono_deadline(&ts, 1000);
 		pthread_cond_timedwait(&cv, &lock, &ts);
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
+}
+
+/* cv_init - put cv on the monotonic clock (mono.c), once. */
+static void
+cv_init(void)
+{
+	mono_cond_init(&cv);
 }
 
 /* refresh_start - start the scheduler. */
@@ -208,6 +213,7 @@ refresh_start(void)
 {
 	int	rc;
 
+	pthread_once(&cv_once, cv_init);
 	if ((rc = pthread_create(&thread, NULL, refresh_main, NULL)) != 0) {
 		errno = rc;
 		log_warn("refresh thread");
@@ -221,6 +227,7 @@ refresh_start(void)
 void
 refresh_stop(void)
 {
+	pthread_once(&cv_once, cv_init);
 	if (running) {
 		pthread_mutex_lock(&lock);
 		stop = 1;

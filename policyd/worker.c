@@ -26,7 +26,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "log.h"
+#include "mono.h"
 #include "policyd.h"
 #include "worker.h"
 
@@ -56,7 +58,8 @@ struct queue {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv;		/* CLOCK_MONOTONIC: done_cv_init */
+static pthread_once_t done_cv_once = PTHREAD_ONCE_INIT;
 static struct job *table[JOB_BUCKETS];
 static struct queue front_q, back_q;
 static size_t active;
@@ -66,11 +69,7 @@ static int stopping;
 static unsigned int
 hash(const char *s)
 {
-	unsigned int h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % JOB_BUCKETS;
+	return (unsigned int)(hash_str(s) % JOB_BUCKETS);
 }
 
 /* job_find - the job of domain, or NULL. Lock held. */
@@ -231,6 +230,13 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* done_cv_init - put done_cv on the monotonic clock (mono.c), once. */
+static void
+done_cv_init(void)
+{
+	mono_cond_init(&done_cv);
+}
+
 /* worker_start - start the pool. */
 int
 worker_start(int n)
@@ -239,6 +245,7 @@ worker_start(int n)
 	pthread_attr_t attr;
 	int	i, rc;
 
+	pthread_once(&done_cv_once, done_cv_init);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (i = 0; i < n; i++) {
@@ -257,6 +264,7 @@ worker_start(int n)
 void
 worker_stop(void)
 {
+	pthread_once(&done_cv_once, done_cv_init);
 	pthread_mutex_lock(&lock);
 	stopping = 1;
 	pthread_cond_broadcast(&work_cv);
@@ -273,13 +281,8 @@ worker_wait(const char *domain, int force, long wait_ms,
 	struct timespec until;
 	int	created, ret = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	pthread_once(&done_cv_once, done_cv_init);
+	mono_deadline(&until, wait_ms);
 	pthread_mutex_lock(&lock);
 	if (stopping || (j = job_get(domain, force, 1, &created)) == NULL) {
 		pthread_mutex_unlock(&lock);

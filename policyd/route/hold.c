@@ -39,12 +39,14 @@
 #include <time.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "hold.h"
-#include "control.h"
 #include "log.h"
+#include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
 #include "privsep.h"
+#include "reply.h"
 #include "route.h"
 
 #define HOLD_FORMAT	1	/* version of the stored JSON value */
@@ -62,7 +64,8 @@ struct hold {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cv;		/* CLOCK_MONOTONIC: cv_init */
+static pthread_once_t cv_once = PTHREAD_ONCE_INIT;
 static int stop, running;
 
 /* hold_free - release what a struct hold owns. */
@@ -467,11 +470,7 @@ struct memo {
 static size_t
 memo_hash(const char *s)
 {
-	size_t	h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (size_t)hash_str(s);
 }
 
 /* memo_state - the state of d this tick, asked once (ROUTE_QUEUE). */
@@ -706,12 +705,18 @@ hold_main(void *arg)
 		pthread_mutex_lock(&lock);
 		if (stop)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		mono_deadline(&ts, 1000);
 		pthread_cond_timedwait(&cv, &lock, &ts);
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
+}
+
+/* cv_init - put cv on the monotonic clock (mono.c), once. */
+static void
+cv_init(void)
+{
+	mono_cond_init(&cv);
 }
 
 /* hold_start - start the scheduler (detached: see hold_stop). */
@@ -722,6 +727,7 @@ hold_start(void)
 	pthread_t t;
 	int	rc;
 
+	pthread_once(&cv_once, cv_init);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, hold_main, NULL);
@@ -743,6 +749,7 @@ hold_start(void)
 void
 hold_stop(void)
 {
+	pthread_once(&cv_once, cv_init);
 	if (!running)
 		return;
 	pthread_mutex_lock(&lock);

@@ -42,13 +42,15 @@
 #include <time.h>
 
 #include "cache.h"
-#include "control.h"
+#include "hash.h"
 #include "log.h"
-#include "lookup.h"
+#include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
 #include "probe.h"
+#include "record.h"
 #include "refresh.h"
+#include "reply.h"
 #include "resolver.h"
 #include "route.h"
 #include "tlsrpt_record.h"
@@ -100,7 +102,8 @@ struct rjob {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv;		/* CLOCK_MONOTONIC: done_cv_init */
+static pthread_once_t done_cv_once = PTHREAD_ONCE_INIT;
 static struct rjob *table[RJOB_BUCKETS];
 static struct rjob *qhead, *qtail;
 static size_t qlen;
@@ -624,11 +627,7 @@ out:
 static unsigned int
 hash(const char *s)
 {
-	unsigned int h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % RJOB_BUCKETS;
+	return (unsigned int)(hash_str(s) % RJOB_BUCKETS);
 }
 
 /* job_find - the job of domain, or NULL. Lock held. */
@@ -693,6 +692,13 @@ out:
 	return ret;
 }
 
+/* done_cv_init - put done_cv on the monotonic clock (mono.c), once. */
+static void
+done_cv_init(void)
+{
+	mono_cond_init(&done_cv);
+}
+
 /* route_wait - wait up to ms for the round of domain; 1 done or none, 0 not yet. */
 static int
 route_wait(const char *domain, long long ms)
@@ -701,13 +707,8 @@ route_wait(const char *domain, long long ms)
 	struct timespec until;
 	int	ret;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	pthread_once(&done_cv_once, done_cv_init);
+	mono_deadline(&until, ms);
 	pthread_mutex_lock(&lock);
 	if ((j = job_find(domain)) == NULL) {
 		pthread_mutex_unlock(&lock);
@@ -781,6 +782,7 @@ route_start(int nthreads)
 	pthread_t t;
 	int	i, rc;
 
+	pthread_once(&done_cv_once, done_cv_init);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (i = 0; i < nthreads; i++) {
@@ -799,6 +801,7 @@ route_start(int nthreads)
 void
 route_stop(void)
 {
+	pthread_once(&done_cv_once, done_cv_init);
 	pthread_mutex_lock(&lock);
 	stopping = 1;
 	pthread_cond_broadcast(&work_cv);

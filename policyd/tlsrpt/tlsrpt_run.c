@@ -39,9 +39,9 @@
 #include <time.h>
 
 #include "cache.h"
-#include "control.h"
 #include "log.h"
 #include "policyd.h"
+#include "reply.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_run.h"
 #include "tlsrpt_send.h"

@@ -38,13 +38,15 @@
 #include <string.h>
 
 #include "log.h"
+#include "mono.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_sched.h"
 
 #define TS_DAY	86400
 
 static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sched_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t sched_cv;		/* CLOCK_MONOTONIC: sched_cv_init */
+static pthread_once_t sched_cv_once = PTHREAD_ONCE_INIT;
 static pthread_t sched_tid;
 static const struct tlsrpt_sched_env *sched_env;
 static int sched_running, sched_stop, sched_kicked;
@@ -256,12 +258,18 @@ sched_main(void *arg)
 		pthread_cond_broadcast(&sched_cv);
 		if (sched_stop || sched_kicked)
 			continue;
-		(void)clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)sched_wait(now);
+		mono_deadline(&ts, (long long)sched_wait(now) * 1000);
 		(void)pthread_cond_timedwait(&sched_cv, &sched_lock, &ts);
 	}
 	pthread_mutex_unlock(&sched_lock);
 	return NULL;
+}
+
+/* sched_cv_init - put sched_cv on the monotonic clock (mono.c), once. */
+static void
+sched_cv_init(void)
+{
+	mono_cond_init(&sched_cv);
 }
 
 /* tlsrpt_sched_start - start the scheduler thread */
@@ -270,6 +278,7 @@ tlsrpt_sched_start(const struct tlsrpt_sched_env *env)
 {
 	int rc;
 
+	pthread_once(&sched_cv_once, sched_cv_init);
 	pthread_mutex_lock(&sched_lock);
 	if (sched_running) {
 		pthread_mutex_unlock(&sched_lock);
@@ -292,6 +301,7 @@ tlsrpt_sched_start(const struct tlsrpt_sched_env *env)
 void
 tlsrpt_sched_kick(void)
 {
+	pthread_once(&sched_cv_once, sched_cv_init);
 	pthread_mutex_lock(&sched_lock);
 	sched_kicked = 1;
 	pthread_cond_broadcast(&sched_cv);
@@ -304,6 +314,7 @@ tlsrpt_sched_passes(void)
 {
 	unsigned long n;
 
+	pthread_once(&sched_cv_once, sched_cv_init);
 	pthread_mutex_lock(&sched_lock);
 	n = sched_npasses;
 	pthread_mutex_unlock(&sched_lock);
@@ -314,6 +325,7 @@ tlsrpt_sched_passes(void)
 void
 tlsrpt_sched_stop(void)
 {
+	pthread_once(&sched_cv_once, sched_cv_init);
 	pthread_mutex_lock(&sched_lock);
 	if (!sched_running) {
 		pthread_mutex_unlock(&sched_lock);

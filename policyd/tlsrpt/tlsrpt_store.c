@@ -49,7 +49,9 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "log.h"
+#include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
 #include "resolver.h"
@@ -59,10 +61,16 @@
 
 #define TS_PENDING_MAX	20000	/* aggregates in memory before a forced flush */
 #define TS_KEY_MAX	(8 + 256 + 1 + 16)
+/*
+ * The seed of the aggregate keys' hash: not HASH_FNV_INIT (a digit short),
+ * but keys already stored were made with it, so it stays.
+ */
+#define TS_KEY_SEED	1469598103934665603ULL
 
 static pthread_mutex_t ts_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t ts_flush_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ts_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t ts_cond;		/* CLOCK_MONOTONIC: ts_cond_init */
+static pthread_once_t ts_cond_once = PTHREAD_ONCE_INIT;
 static json_t *ts_pending;		/* "hexday|domain|hash" -> aggregate */
 static pthread_t ts_thread;
 static int ts_running, ts_stop;
@@ -217,27 +225,13 @@ ts_type_of(const char *s)
 	return TLSRPT_POLICY_NONE;
 }
 
-/* ts_fnv - FNV-1a over len bytes, continuing from h. */
-static uint64_t
-ts_fnv(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		h ^= c[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* ts_fnv_str - hash a string and a separator byte. */
 static uint64_t
 ts_fnv_str(uint64_t h, const char *s)
 {
 	if (s != NULL)
-		h = ts_fnv(h, s, strlen(s));
-	return ts_fnv(h, "\001", 1);
+		h = hash_fnv1a(h, s, strlen(s));
+	return hash_fnv1a(h, "\001", 1);
 }
 
 /* asprintf_like - a malloc'd formatted string in *out; 0 or -1. */
@@ -472,7 +466,7 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	char	dom[256], key[16 + 1 + 256 + 1 + 16 + 1];
 	const char *rec = ev->record != NULL ? ev->record : "";
 	json_t *agg = NULL, *d = NULL, *old;
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = TS_KEY_SEED;
 	int64_t	day;
 	size_t	i, npend;
 	unsigned int per_day = 0;
@@ -499,7 +493,7 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	h = ts_fnv_str(h, ts_type_name(ev->type));
 	for (i = 0; i < ev->nstrings; i++)
 		h = ts_fnv_str(h, ev->strings[i]);
-	h = ts_fnv(h, "\002", 1);
+	h = hash_fnv1a(h, "\002", 1);
 	for (i = 0; i < ev->nmx; i++)
 		h = ts_fnv_str(h, ev->mx_host[i]);
 	snprintf(key, sizeof(key), "%016llx|%s|%016llx",
@@ -725,8 +719,7 @@ ts_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&ts_lock);
 	while (!ts_stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += TLSRPT_FLUSH_SECS;
+		mono_deadline(&ts, (long long)TLSRPT_FLUSH_SECS * 1000);
 		pthread_cond_timedwait(&ts_cond, &ts_lock, &ts);
 		if (ts_stop)
 			break;
@@ -738,10 +731,18 @@ ts_main(void *arg)
 	return NULL;
 }
 
+/* ts_cond_init - put ts_cond on the monotonic clock (mono.c), once. */
+static void
+ts_cond_init(void)
+{
+	mono_cond_init(&ts_cond);
+}
+
 /* tlsrpt_store_start - start the flush thread. */
 int
 tlsrpt_store_start(void)
 {
+	pthread_once(&ts_cond_once, ts_cond_init);
 	if (tlsrpt_store_init() != 0)
 		return -1;
 	if (ts_running)
@@ -757,6 +758,7 @@ tlsrpt_store_start(void)
 void
 tlsrpt_store_stop(void)
 {
+	pthread_once(&ts_cond_once, ts_cond_init);
 	if (ts_running) {
 		pthread_mutex_lock(&ts_lock);
 		ts_stop = 1;
@@ -915,51 +917,16 @@ ts_dupstr(json_t *o, const char *key)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-/* ts_policy_free - one policy's contents. */
-static void
-ts_policy_free(struct tlsrpt_policy *p)
-{
-	size_t	i;
-
-	free(p->policy_domain);
-	for (i = 0; i < p->nstrings; i++)
-		free(p->strings[i]);
-	free(p->strings);
-	for (i = 0; i < p->nmx; i++)
-		free(p->mx_host[i]);
-	free(p->mx_host);
-	for (i = 0; i < p->nfailures; i++) {
-		struct tlsrpt_failure *f = &p->failures[i];
-
-		free(f->result_type);
-		free(f->sending_mta_ip);
-		free(f->receiving_mx_hostname);
-		free(f->receiving_mx_helo);
-		free(f->receiving_ip);
-		free(f->additional_information);
-		free(f->failure_reason_code);
-	}
-	free(p->failures);
-}
-
 /* tlsrpt_store_reports_free - free n reports and the array. */
 void
 tlsrpt_store_reports_free(struct tlsrpt_report *r, size_t n)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		free(r[i].policy_domain);
-		free(r[i].record);
-		for (j = 0; j < r[i].nrua; j++)
-			free(r[i].rua[j]);
-		free(r[i].rua);
-		for (j = 0; j < r[i].npolicies; j++)
-			ts_policy_free(&r[i].policies[j]);
-		free(r[i].policies);
-	}
+	for (i = 0; i < n; i++)
+		tlsrpt_report_free(&r[i]);
 	free(r);
 }
 
@@ -1082,7 +1049,7 @@ ts_rua(struct tlsrpt_report *r)
 static void
 ts_identity(json_t *agg, char *buf, size_t sz)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = TS_KEY_SEED;
 	json_t *e;
 	size_t	i;
 
@@ -1091,7 +1058,7 @@ ts_identity(json_t *agg, char *buf, size_t sz)
 	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "type")));
 	json_array_foreach(json_object_get(agg, "strings"), i, e)
 		h = ts_fnv_str(h, json_string_value(e));
-	h = ts_fnv(h, "\002", 1);
+	h = hash_fnv1a(h, "\002", 1);
 	json_array_foreach(json_object_get(agg, "mx"), i, e)
 		h = ts_fnv_str(h, json_string_value(e));
 	snprintf(buf, sz, "%016llx", (unsigned long long)h);
@@ -1216,7 +1183,7 @@ ts_reports(int64_t day_start, const char *domain, int resolve,
 			goto out;
 		r[j].policies = np;
 		if (ts_fill_policy(agg, &np[r[j].npolicies]) != 0) {
-			ts_policy_free(&np[r[j].npolicies]);
+			tlsrpt_policy_free(&np[r[j].npolicies]);
 			goto out;
 		}
 		r[j].npolicies++;
@@ -1229,7 +1196,7 @@ ts_reports(int64_t day_start, const char *domain, int resolve,
 			free(r[i].policy_domain);
 			free(r[i].record);
 			for (k = 0; k < r[i].npolicies; k++)
-				ts_policy_free(&r[i].policies[k]);
+				tlsrpt_policy_free(&r[i].policies[k]);
 			free(r[i].policies);
 			continue;
 		}

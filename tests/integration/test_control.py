@@ -56,6 +56,27 @@ def test_status(policyd):
 	assert policyd.ctl("status")["stats"]["lookups"] >= n + 1
 
 
+@pytest.mark.parametrize("day", ["2024-02-31", "2023-02-29", "2024-04-31",
+    "2024-1-01", "1969-12-31"])
+def test_report_day_must_be_a_date(policyd, day):
+	"""The report verbs take only real calendar days, the same ones
+	mtasts-ctl's --day takes (common/civil.c): 2024-02-31 was once
+	read as March 2nd."""
+	r = policyd.ctl("report show enforce.test %s" % day)
+	assert r["ok"] is False, r
+	assert r["error"] == 'bad day "%s" (YYYY-MM-DD)' % day, r
+	r = policyd.ctl("report preview enforce.test %s" % day)
+	assert r["ok"] is False and "bad day" in r["error"], r
+
+
+def test_report_day_leap_day(policyd):
+	"""2024-02-29 is a day: the verb answers for it."""
+	r = policyd.ctl("report show enforce.test 2024-02-29")
+	assert "bad day" not in r.get("error", ""), r
+	assert r["ok"] is True and r["day"] == "2024-02-29", r
+	assert r["day_start"] == 1709164800, r
+
+
 def test_lookup_discovers(world, policyd, fresh):
 	d = fresh("ctllookup")
 	world.add_domain(d, id="l1")

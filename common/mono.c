@@ -1,0 +1,61 @@
+/*
+ * mono.c - condition variables and deadlines on the monotonic clock.
+ *
+ * SYNOPSIS
+ *	#include "mono.h"
+ *
+ *	void mono_cond_init(cv)
+ *	void mono_deadline(ts, ms)
+ *
+ * DESCRIPTION
+ *	A pthread_cond_timedwait() deadline taken from CLOCK_REALTIME moves
+ *	with the wall clock: stepped back an hour, a 5 s wait lasts an hour
+ *	and five seconds; stepped forward, it ends at once. mono_cond_init()
+ *	makes cv time its waits by CLOCK_MONOTONIC and mono_deadline() gives
+ *	the matching absolute time ms milliseconds from now. Every timed
+ *	wait of the daemons uses the two together (a static
+ *	PTHREAD_COND_INITIALIZER is on CLOCK_REALTIME: give such a cv to
+ *	mono_cond_init() once, before the first wait or signal).
+ *
+ * DIAGNOSTICS
+ *	mono_cond_init() exits via fatalx() when the clock cannot be set: a
+ *	daemon whose waits would follow the wall clock does not start.
+ */
+#include "autoconf.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "mono.h"
+
+/* mono_cond_init - see the top of the file. */
+void
+mono_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+	int	r;
+
+	if ((r = pthread_condattr_init(&attr)) != 0)
+		fatalx("pthread_condattr_init: %s", strerror(r));
+	if ((r = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) != 0 ||
+	    (r = pthread_cond_init(cv, &attr)) != 0)
+		fatalx("monotonic condition variable: %s", strerror(r));
+	pthread_condattr_destroy(&attr);
+}
+
+/* mono_deadline - CLOCK_MONOTONIC now plus ms (ms >= 0) into *ts. */
+void
+mono_deadline(struct timespec *ts, long long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	if (ms < 0)
+		ms = 0;
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}

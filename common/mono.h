@@ -1,0 +1,16 @@
+/*
+ * mono.h - condition variables and deadlines on CLOCK_MONOTONIC (mono.c).
+ */
+#ifndef MTASTS_MONO_H
+#define MTASTS_MONO_H
+
+#include <pthread.h>
+#include <time.h>
+
+/* mono_cond_init - initialise cv to time its waits by CLOCK_MONOTONIC. */
+void	mono_cond_init(pthread_cond_t *cv);
+
+/* mono_deadline - the CLOCK_MONOTONIC time ms milliseconds from now. */
+void	mono_deadline(struct timespec *ts, long long ms);
+
+#endif

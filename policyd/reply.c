@@ -1,0 +1,58 @@
+/*
+ * reply.c - JSON values for the control protocol's replies.
+ *
+ * SYNOPSIS
+ *	#include "reply.h"
+ *
+ * DESCRIPTION
+ *	The few conversions every control view uses (control.c's own
+ *	verbs, hold.c's holds, route.c's routes, tlsrpt_run.c's report
+ *	list), in a module of their own so those views need not include
+ *	the control socket: times as ISO 8601 UTC, optional strings, day
+ *	names. Each returns a new reference or fills the caller's buffer.
+ *
+ * DIAGNOSTICS
+ *	None: a time that does not convert becomes JSON null or "?".
+ */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "reply.h"
+
+/* control_time - ISO 8601 UTC, or JSON null for 0. */
+json_t *
+control_time(int64_t t)
+{
+	struct tm tm;
+	time_t	tt = (time_t)t;
+	char	buf[32];
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* control_str - a JSON string, or null for NULL/empty. */
+json_t *
+control_str(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+/* control_day - "YYYY-MM-DD" of a day start ("?" if it has none). */
+void
+control_day(int64_t day, char *buf, size_t sz)
+{
+	time_t	t = (time_t)day;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d",
+	    &tm) == 0)
+		snprintf(buf, sz, "?");
+}
