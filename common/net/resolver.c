@@ -38,6 +38,17 @@
  *	before privileges are dropped, and no thread is started until the
  *	first query (resolver_init() may precede a daemon fork).
  *
+ *	Slow zones: a zone (rs_zone_of: the last two labels of a name, three
+ *	for example.co.uk) has at most RESOLVER_ZONE_INFLIGHT lookups in
+ *	flight; a further one waits up to RS_ZONE_WAIT_MS for a slot, and
+ *	once a lookup of the zone timed out (or such a wait ran out) the zone
+ *	is slow for RS_ZONE_SLOW_MS and further lookups fail at once with
+ *	why "zone slow". A burst of names of one silent zone thus holds
+ *	RESOLVER_ZONE_INFLIGHT of the discovery threads, not all of them.
+ *	libunbound keeps probing a server that timed out (infra-keep-probing)
+ *	and forgets it did within a minute (infra-host-ttl 60, not 900), so
+ *	the burst cannot make it give up on the only forwarder.
+ *
  *	Timeouts: unbound's own retries and back-off over unresponsive
  *	servers can take long, so a query is never waited for with
  *	ub_resolve(). Every lookup is started
@@ -118,6 +129,9 @@
 #define RS_RCODE_REFUSED	5
 #define RS_SLOW_MS		1000	/* an answer this late is worth noting */
 #define RS_WIRE_NAME_MAX	255	/* RFC 1035 §3.1 */
+#define RS_ZONES_MAX		256	/* zones tracked at once */
+#define RS_ZONE_WAIT_MS		1000	/* longest wait for a zone's slot */
+#define RS_ZONE_SLOW_MS		30000	/* a zone that timed out is slow this long */
 
 /* One asynchronous query; owned by its waiter unless abandoned. */
 struct rs_query {
@@ -126,6 +140,7 @@ struct rs_query {
 	int	done;		/* the callback ran */
 	int	abandoned;	/* waiter gone: the callback frees everything */
 	int	err;		/* libunbound error (start or callback) */
+	int	busy;		/* not sent: its zone had too many in flight */
 	struct ub_result *res;
 	struct timespec start;	/* when it was sent */
 	long	elapsed_ms;	/* how long the answer took */
@@ -137,6 +152,19 @@ static pthread_cond_t rs_cond;
 static int rs_cond_ready;
 static int rs_polling;		/* a thread is in poll() on ub_fd() */
 static atomic_uint rs_timeout_ms = RESOLVER_TIMEOUT_MS;
+
+/*
+ * Lookups in flight per zone (rs_zone_enter), under rs_zone_lock. An
+ * entry is in use while n > 0 or it is marked slow.
+ */
+struct rs_zone {
+	char	name[RS_WIRE_NAME_MAX + 1];
+	int	n;			/* lookups in flight */
+	long long slow_until;		/* monotonic ms: fail fast when full */
+};
+static struct rs_zone rs_zones[RS_ZONES_MAX];
+static pthread_mutex_t rs_zone_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t rs_zone_cond;	/* a slot was given back */
 
 /* Special-use names (RFC 6761) that must reach the forwarder. */
 static const char *const rs_special[] = {
@@ -218,7 +246,7 @@ rs_dnssec(struct ub_ctx *ctx, const struct config *cfg, const char **used,
 	return 0;
 }
 
-/* rs_cond_init - the shared condition variable, on the monotonic clock. */
+/* rs_cond_init - the shared condition variables, on the monotonic clock. */
 static int
 rs_cond_init(char *err, size_t errsz)
 {
@@ -230,7 +258,8 @@ rs_cond_init(char *err, size_t errsz)
 	if ((r = pthread_condattr_init(&attr)) != 0)
 		goto fail;
 	if ((r = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) != 0 ||
-	    (r = pthread_cond_init(&rs_cond, &attr)) != 0) {
+	    (r = pthread_cond_init(&rs_cond, &attr)) != 0 ||
+	    (r = pthread_cond_init(&rs_zone_cond, &attr)) != 0) {
 		pthread_condattr_destroy(&attr);
 		goto fail;
 	}
@@ -268,6 +297,16 @@ resolver_init(const struct config *cfg, char *err, size_t errsz)
 		goto out;
 	}
 	if (rs_set(ctx, "do-not-query-localhost:", "no", err, errsz) == -1)
+		goto out;
+	/*
+	 * A burst of names whose servers never answer must not make
+	 * unbound give up on the forwarder for everyone (issue 16.2: 11
+	 * minutes of "servfail" for every name): keep probing a server
+	 * that timed out, and forget that it did within a minute instead
+	 * of the default 15.
+	 */
+	if (rs_set(ctx, "infra-keep-probing:", "yes", err, errsz) == -1 ||
+	    rs_set(ctx, "infra-host-ttl:", "60", err, errsz) == -1)
 		goto out;
 	for (i = 0; i < RS_NELEM(rs_special); i++) {
 		snprintf(zone, sizeof(zone), "%s transparent", rs_special[i]);
@@ -420,16 +459,32 @@ rs_all_done(struct rs_query **qs, size_t n)
  * or timed out (cancelled: started and not done). A query the library
  * could not cancel is left to its callback and its slot set to NULL.
  */
+static void rs_zone_of(const char *, char *, size_t);
+static int rs_zone_enter(const char *, const struct timespec *);
+static void rs_zone_leave(const char *, int);
+
 static void
 rs_resolve(struct rs_query **qs, const char **names, const int *types,
     size_t n)
 {
 	struct timespec deadline;
 	struct pollfd pfd;
+	char	zone[RS_WIRE_NAME_MAX + 1];
 	size_t	i;
-	int	r, ms;
+	int	r, ms, slot, timed_out;
 
+	/*
+	 * One slow zone must not hold every thread that waits for DNS
+	 * (issue 16.2): at most RESOLVER_ZONE_INFLIGHT lookups of a zone
+	 * are in flight; see rs_zone_enter().
+	 */
 	rs_deadline(&deadline, atomic_load(&rs_timeout_ms));
+	rs_zone_of(names[0], zone, sizeof(zone));
+	if ((slot = rs_zone_enter(zone, &deadline)) == 0) {
+		for (i = 0; i < n; i++)
+			qs[i]->busy = 1;
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &qs[i]->start);
 		r = ub_resolve_async(rs_ctx, names[i], types[i], RS_CLASS_IN,
@@ -476,7 +531,142 @@ rs_resolve(struct rs_query **qs, const char **names, const int *types,
 			qs[i] = NULL;
 		}
 	}
+	timed_out = 0;
+	for (i = 0; i < n; i++)
+		if (qs[i] == NULL || (qs[i]->started && !qs[i]->done))
+			timed_out = 1;
 	pthread_mutex_unlock(&rs_lock);
+	if (slot == 1)
+		rs_zone_leave(zone, timed_out);
+}
+
+/*
+ * rs_zone_of - the zone a lookup of name counts against: the name's last
+ * two labels, three when the second-last is a short label such as "co"
+ * or "com" (co.uk, com.au: public suffixes of their own), after any
+ * leading "_" labels. So _mta-sts.a.example.net, mx.example.net and
+ * b.example.co.uk count against example.net and example.co.uk.
+ */
+static void
+rs_zone_of(const char *name, char *out, size_t outsz)
+{
+	const char *p, *labels[4] = { NULL, NULL, NULL, NULL };
+	size_t	len, n = 0, keep;
+
+	snprintf(out, outsz, "%s", name);
+	if ((len = strlen(out)) > 1 && out[len - 1] == '.')
+		out[--len] = '\0';
+	/* The starts of the last three labels, last first. */
+	for (p = out + len; p > out && n < 3; ) {
+		while (p > out && p[-1] != '.')
+			p--;
+		labels[n++] = p;
+		if (p > out)
+			p--;
+	}
+	keep = 2;
+	if (n >= 3 && labels[1] != NULL &&
+	    (size_t)(labels[0] - labels[1]) - 1 <= 3)
+		keep = 3;
+	if (n > keep && labels[keep - 1] != NULL && labels[keep - 1][0] != '_')
+		memmove(out, labels[keep - 1], strlen(labels[keep - 1]) + 1);
+}
+
+/* rs_now_ms - the monotonic clock in milliseconds. */
+static long long
+rs_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* rs_zone_find - the entry of zone, or a free one, or NULL (lock held). */
+static struct rs_zone *
+rs_zone_find(const char *zone, long long now)
+{
+	struct rs_zone *free_z = NULL;
+	size_t	i;
+
+	for (i = 0; i < RS_ZONES_MAX; i++) {
+		if ((rs_zones[i].n > 0 || rs_zones[i].slow_until > now) &&
+		    strcmp(rs_zones[i].name, zone) == 0)
+			return &rs_zones[i];
+		if (rs_zones[i].n == 0 && rs_zones[i].slow_until <= now &&
+		    free_z == NULL)
+			free_z = &rs_zones[i];
+	}
+	if (free_z != NULL) {
+		snprintf(free_z->name, sizeof(free_z->name), "%s", zone);
+		free_z->slow_until = 0;
+	}
+	return free_z;
+}
+
+/*
+ * rs_zone_enter - take one of the RESOLVER_ZONE_INFLIGHT slots of zone.
+ * When they are all taken, wait for one - at most RS_ZONE_WAIT_MS and
+ * not past deadline - unless the zone is slow (a lookup of it timed out
+ * in the last RS_ZONE_SLOW_MS, or a wait for its slots ran out): then
+ * give up at once. Healthy zones answer within milliseconds, so their
+ * waits are short; a slow zone keeps RESOLVER_ZONE_INFLIGHT threads and
+ * no more. Returns 1 taken, 0 given up (the lookup is not sent), -1 not
+ * tracked (the table is full: sent, nothing to give back).
+ */
+static int
+rs_zone_enter(const char *zone, const struct timespec *deadline)
+{
+	struct rs_zone *z;
+	struct timespec until;
+	long long now = rs_now_ms(), give_up = now + RS_ZONE_WAIT_MS;
+	int	ret = -1;
+
+	pthread_mutex_lock(&rs_zone_lock);
+	for (;;) {
+		if ((z = rs_zone_find(zone, now)) == NULL)
+			break;
+		if (z->n < RESOLVER_ZONE_INFLIGHT) {
+			z->n++;
+			ret = 1;
+			break;
+		}
+		if (z->slow_until > now || now >= give_up ||
+		    rs_remaining_ms(deadline) == 0) {
+			if (z->slow_until <= now)
+				z->slow_until = now + RS_ZONE_SLOW_MS;
+			ret = 0;
+			break;
+		}
+		rs_deadline(&until, (unsigned int)(give_up - now));
+		(void)pthread_cond_timedwait(&rs_zone_cond, &rs_zone_lock,
+		    &until);
+		now = rs_now_ms();
+	}
+	pthread_mutex_unlock(&rs_zone_lock);
+	return ret;
+}
+
+/*
+ * rs_zone_leave - give back a slot that rs_zone_enter() returned 1 for;
+ * timed_out marks the zone slow.
+ */
+static void
+rs_zone_leave(const char *zone, int timed_out)
+{
+	long long now = rs_now_ms();
+	size_t	i;
+
+	pthread_mutex_lock(&rs_zone_lock);
+	for (i = 0; i < RS_ZONES_MAX; i++)
+		if (rs_zones[i].n > 0 && strcmp(rs_zones[i].name, zone) == 0) {
+			rs_zones[i].n--;
+			if (timed_out)
+				rs_zones[i].slow_until = now + RS_ZONE_SLOW_MS;
+			break;
+		}
+	pthread_cond_broadcast(&rs_zone_cond);
+	pthread_mutex_unlock(&rs_zone_lock);
 }
 
 /*
@@ -489,6 +679,11 @@ rs_status(const struct rs_query *q, const char *what, char *why,
 {
 	const struct ub_result *res;
 
+	if (q != NULL && q->busy) {
+		snprintf(why, whysz, "zone slow: %d lookups of the same zone "
+		    "are waiting for answers", RESOLVER_ZONE_INFLIGHT);
+		return DNS_SERVFAIL;
+	}
 	if (q == NULL || (q->started && !q->done)) {
 		snprintf(why, whysz, "timeout");
 		return DNS_SERVFAIL;

@@ -20,6 +20,7 @@ enum dns_status {
 
 #define RESOLVER_TXT_MAX	4096	/* one joined TXT RR */
 #define RESOLVER_TIMEOUT_MS	5000	/* default deadline of one lookup */
+#define RESOLVER_ZONE_INFLIGHT	8	/* lookups at once under one parent domain */
 
 struct dns_txt {
 	enum dns_status status;
