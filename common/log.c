@@ -329,9 +329,6 @@ log_oneline(char *buf, size_t bufsz, const char *fmt, ...)
 	(void)vsnprintf(buf, bufsz, fmt, ap);
 	va_end(ap);
 	len = strlen(buf);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-	    buf[len - 1] == ' '))
-		buf[--len] = '\0';
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
@@ -340,4 +337,7 @@ log_oneline(char *buf, size_t bufsz, const char *fmt, ...)
 		else if (c >= 0x7f)
 			buf[i] = '?';
 	}
+	/* What was CR, LF or another control at the end is trailing space. */
+	while (len > 0 && buf[len - 1] == ' ')
+		buf[--len] = '\0';
 }

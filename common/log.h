@@ -52,8 +52,9 @@ void	panic(const char *fmt, ...) LOGFMT(1, 2) __attribute__((noreturn));
 
 /*
  * log_oneline - format into buf (size bufsz) as one printable line for a
- * log or a reply: trailing CR, LF and spaces dropped, other control
- * characters made spaces, DEL and bytes >= 0x80 made '?' (text from peers
+ * log or a reply: control characters made spaces, DEL and bytes >= 0x80
+ * made '?', then trailing spaces (so also a trailing CR or LF) dropped
+ * (text from peers
  * must not forge log lines or carry raw bytes into them).
  */
 void	log_oneline(char *buf, size_t bufsz, const char *fmt, ...) LOGFMT(3, 4);

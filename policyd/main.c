@@ -56,6 +56,7 @@
 #include "refresh.h"
 #include "resolver.h"
 #include "route.h"
+#include "sanitize.h"
 #include "socketmap.h"
 #include "tlsrpt_collect.h"
 #include "tlsrpt_run.h"
@@ -474,7 +475,14 @@ main(int argc, char *argv[])
 	cfg = policyd_config_get();
 	if (cfg->pid_file != NULL && *cfg->pid_file != '\0')
 		unlink(cfg->pid_file);
+	policyd_config_put(cfg);
 	log_info("stopped");
 	closelog();
-	_exit(0);
+	if (!MTASTS_SANITIZED)
+		_exit(0);
+	/* Sanitized build: free what we own, so LeakSanitizer sees leaks. */
+	resolver_shutdown();
+	fetch_global_cleanup();
+	policyd_config_free_all();
+	return 0;
 }

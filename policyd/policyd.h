@@ -35,4 +35,7 @@ void	policyd_config_put(struct config *cfg);
 /* policyd_config_set - install cfg as the current config (takes ownership). */
 void	policyd_config_set(struct config *cfg);
 
+/* policyd_config_free_all - free every config ever current; at exit only. */
+void	policyd_config_free_all(void);
+
 #endif

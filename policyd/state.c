@@ -30,6 +30,7 @@ atomic_int policyd_stopping;
 struct cfgref {
 	struct config *cfg;
 	int	refs;
+	struct cfgref *prev;	/* the one it replaced */
 };
 
 static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -73,6 +74,23 @@ policyd_config_set(struct config *cfg)
 	r->cfg = cfg;
 	r->refs = 1;
 	pthread_mutex_lock(&cfg_lock);
-	current = r;		/* the old one stays allocated: see above */
+	r->prev = current;	/* the old one stays allocated: see above */
+	current = r;
+	pthread_mutex_unlock(&cfg_lock);
+}
+
+/* policyd_config_free_all - free every config ever current (at exit only). */
+void
+policyd_config_free_all(void)
+{
+	struct cfgref *r, *prev;
+
+	pthread_mutex_lock(&cfg_lock);
+	for (r = current; r != NULL; r = prev) {
+		prev = r->prev;
+		config_free(r->cfg);
+		free(r);
+	}
+	current = NULL;
 	pthread_mutex_unlock(&cfg_lock);
 }

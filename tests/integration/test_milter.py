@@ -15,8 +15,8 @@
 #	must exit 0. The "policyd stopped" tests use a policyd of their own.
 #
 #	Tests that need the control verbs "sts" and "hold" (mtasts-policyd
-#	protocol 1 additions for the milter) skip, naming the verb, against
-#	a policyd that does not have them yet.
+#	protocol 1 additions for the milter) fail, naming the verb, against
+#	a policyd that does not have them.
 #
 #	Two tests play the MTA themselves: MiniMTA (a few lines of the milter
 #	protocol) where miltertest's buffer for a header field overflows,
@@ -299,12 +299,11 @@ def verbs(d):
 
 
 def need(stack, *want):
-	"""need - skip unless policyd has the verbs."""
+	"""need - fail unless policyd answers the verbs (they are part of
+	the milter's protocol 1: a policyd without them is a defect)."""
 	missing = [v for v in want if v not in stack.verbs]
-	if missing:
-		pytest.skip("mtasts-policyd has no control verb %s yet (the "
-		    "milter's protocol 1 additions)" % " or ".join(
-		    '"%s"' % v for v in missing))
+	assert not missing, "mtasts-policyd has no control verb %s" % \
+	    " or ".join('"%s"' % v for v in missing)
 
 
 class Stack:
@@ -434,9 +433,6 @@ def test_state_enforce_failed(stack):
 		stack.world.add_domain(d, mx=[mx], mx_records=False)
 		stack.world.add_mx(mx, "badname", domain=d)
 	got = stack.wait_state(d, "enforce/failed")
-	if got in ("enforce/pending", None):
-		pytest.skip("policyd does not probe routes yet (state %s)" %
-		    got)
 	assert got == "enforce/failed", got
 	took, qid = run_script(stack.milter(), "state_enforce_failed",
 	    domains=d)
@@ -452,9 +448,6 @@ def test_state_enforce_confirmed(stack):
 		stack.world.add_domain(d, mx=[mx], mx_records=False)
 		stack.world.add_mx(mx, "good", domain=d)
 	got = stack.wait_state(d, "enforce/confirmed")
-	if got in ("enforce/pending", None):
-		pytest.skip("policyd does not confirm routes yet (state %s)" %
-		    got)
 	assert got == "enforce/confirmed", got
 	took, qid = run_script(stack.milter(), "state_enforce_confirmed",
 	    domains=d)
@@ -642,8 +635,7 @@ def test_policyd_back_after_restart(down):
 		down.stop()
 	run_script(m, "policyd_error", domains="a.test", action="accept")
 	down.start()
-	if "sts" not in verbs(down):
-		pytest.skip('mtasts-policyd has no control verb "sts" yet')
+	assert "sts" in verbs(down)
 	run_script(m, "state_none", domains="nxdomain.test")
 
 
@@ -653,8 +645,7 @@ def test_policyd_restart_between_messages(down):
 	m = down.milter()
 	if not down.alive():
 		down.start()
-	if "sts" not in verbs(down):
-		pytest.skip('mtasts-policyd has no control verb "sts" yet')
+	assert "sts" in verbs(down)
 	run_script(m, "state_none", domains="nxdomain.test")
 	down.restart()
 	run_script(m, "state_none", domains="nxdomain.test")
@@ -891,8 +882,7 @@ def postfix_stack(world, **conf):
 	rcs = []
 	try:
 		d.start()
-		if not {"sts", "hold"} <= verbs(d):
-			pytest.skip("mtasts-policyd lacks the sts/hold verbs")
+		assert {"sts", "hold"} <= verbs(d), "policyd lacks sts/hold"
 		m = Milter(d, milter_socket="unix:" + os.path.join(d.dir,
 		    "pfmilter.sock")).start()
 		pf.start()
