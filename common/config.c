@@ -71,6 +71,8 @@
 
 /* The keys of DESIGN §3, in strcmp() order (bsearch relies on it). */
 static const struct config_key config_keys[] = {
+	{ "allow_private_addresses", CT_BOOL, "no", 0, 1,
+	    OFF(allow_private_addresses), 0, NULL, NULL, NULL },
 	{ "cache_dir", CT_PATH, "/var/db/mtasts", 0, PATHLEN,
 	    OFF(cache_dir), 0, NULL, NULL, NULL },
 	{ "cache_max_size", CT_SIZE, "1G", 1024 * 1024, SIZE_MAX_LL,

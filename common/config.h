@@ -52,6 +52,7 @@ struct config {
 	char   *control_socket_group;
 	struct strlist control_users;	/* admins on the control socket */
 	struct strlist control_groups;
+	int	allow_private_addresses;	/* test worlds only */
 	char   *cache_dir;
 	uint64_t cache_max_size;
 	char   *user;

@@ -152,6 +152,7 @@ static pthread_cond_t rs_cond;
 static int rs_cond_ready;
 static int rs_polling;		/* a thread is in poll() on ub_fd() */
 static atomic_uint rs_timeout_ms = RESOLVER_TIMEOUT_MS;
+static atomic_int rs_allow_private;	/* allow_private_addresses */
 
 /*
  * Lookups in flight per zone (rs_zone_enter), under rs_zone_lock. An
@@ -353,6 +354,11 @@ resolver_init(const struct config *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "libunbound: no result descriptor");
 		goto out;
 	}
+	atomic_store(&rs_allow_private, cfg->allow_private_addresses);
+	if (cfg->allow_private_addresses)
+		log_warnx("resolver: allow_private_addresses is set: policy "
+		    "hosts, MX hosts and report servers may be on loopback or "
+		    "private networks (for test worlds only)");
 	if (ta != NULL)
 		log_info("resolver: DNSSEC validation with %s", ta);
 	else
@@ -852,9 +858,89 @@ dns_txt_free(struct dns_txt *t)
 	t->n = 0;
 }
 
+/* An address block: the first len bits of addr. */
+struct rs_block {
+	unsigned char addr[16];
+	unsigned int len;
+};
+
+/* Not on the public internet (RFC 6890 and its updates), IPv4. */
+static const struct rs_block rs_private4[] = {
+	{ { 0 }, 8 },			/* "this network" */
+	{ { 10 }, 8 },			/* private */
+	{ { 100, 64 }, 10 },		/* shared address space */
+	{ { 127 }, 8 },			/* loopback */
+	{ { 169, 254 }, 16 },		/* link local */
+	{ { 172, 16 }, 12 },		/* private */
+	{ { 192, 0, 0 }, 24 },		/* IETF protocol assignments */
+	{ { 192, 0, 2 }, 24 },		/* documentation */
+	{ { 192, 168 }, 16 },		/* private */
+	{ { 198, 18 }, 15 },		/* benchmarking */
+	{ { 198, 51, 100 }, 24 },	/* documentation */
+	{ { 203, 0, 113 }, 24 },	/* documentation */
+	{ { 224 }, 4 },			/* multicast */
+	{ { 240 }, 4 }			/* reserved, broadcast */
+};
+
+/* The same for IPv6; v4-mapped and v4-compatible are checked as IPv4. */
+static const struct rs_block rs_private6[] = {
+	{ { 0 }, 128 },				/* unspecified */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128 },
+	{ { 0x01, 0x00 }, 64 },			/* discard only */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },	/* documentation */
+	{ { 0xfc }, 7 },			/* unique local */
+	{ { 0xfe, 0x80 }, 10 },			/* link local */
+	{ { 0xfe, 0xc0 }, 10 },			/* site local (deprecated) */
+	{ { 0xff }, 8 }				/* multicast */
+};
+
+/* rs_in_block - do the first b->len bits of a equal those of b->addr? */
+static int
+rs_in_block(const unsigned char *a, const struct rs_block *b)
+{
+	unsigned int full = b->len / 8, rest = b->len % 8;
+
+	if (memcmp(a, b->addr, full) != 0)
+		return 0;
+	return rest == 0 || ((a[full] ^ b->addr[full]) &
+	    (unsigned char)(0xff00 >> rest)) == 0;
+}
+
+/*
+ * resolver_addr_private - is a (4 or 16 bytes) an address no policy host,
+ * MX host or report server on the internet has: loopback, private,
+ * link-local, multicast, documentation and other special blocks?
+ */
+int
+resolver_addr_private(const unsigned char *a, size_t len)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0xff, 0xff };
+	size_t	i;
+
+	if (len == 16 && (memcmp(a, mapped, 12) == 0 ||
+	    (memcmp(a, mapped, 10) == 0 && a[10] == 0 && a[11] == 0 &&
+	    (a[12] | a[13]) != 0)))
+		return resolver_addr_private(a + 12, 4);
+	if (len == 4) {
+		for (i = 0; i < RS_NELEM(rs_private4); i++)
+			if (rs_in_block(a, &rs_private4[i]))
+				return 1;
+		return 0;
+	}
+	if (len == 16) {
+		for (i = 0; i < RS_NELEM(rs_private6); i++)
+			if (rs_in_block(a, &rs_private6[i]))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
 /* rs_addrs_fill - append the addresses of res to out; 0 or -1. */
 static int
-rs_addrs_fill(const struct ub_result *res, struct dns_addrs *out)
+rs_addrs_fill(const struct ub_result *res, struct dns_addrs *out,
+    char *refused, size_t refusedsz)
 {
 	char	buf[INET6_ADDRSTRLEN], **v;
 	size_t	n = 0, i;
@@ -877,6 +963,14 @@ rs_addrs_fill(const struct ub_result *res, struct dns_addrs *out)
 			continue;
 		if (inet_ntop(af, res->data[i], buf, sizeof(buf)) == NULL)
 			continue;
+		if (!atomic_load(&rs_allow_private) &&
+		    resolver_addr_private((const unsigned char *)res->data[i],
+		    (size_t)res->len[i])) {
+			/* Hostile DNS must not aim us at our own networks. */
+			if (*refused == '\0')
+				snprintf(refused, refusedsz, "%s", buf);
+			continue;
+		}
 		if ((out->addr[out->n] = strdup(buf)) == NULL)
 			return -1;
 		out->n++;
@@ -893,7 +987,7 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	static const int types[2] = { RS_TYPE_A, RS_TYPE_AAAA };
 	static const char *const what[2] = { "A", "AAAA" };
 	enum dns_status st[2];
-	char	why[2][sizeof(out->why)];
+	char	why[2][sizeof(out->why)], refused[INET6_ADDRSTRLEN] = "";
 	int	i;
 
 	memset(out, 0, sizeof(*out));
@@ -911,7 +1005,8 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	rs_resolve(q, names, types, 2);
 	for (i = 0; i < 2; i++) {
 		st[i] = rs_status(q[i], what[i], why[i], sizeof(why[i]));
-		if (st[i] == DNS_OK && rs_addrs_fill(q[i]->res, out) == -1) {
+		if (st[i] == DNS_OK && rs_addrs_fill(q[i]->res, out, refused,
+		    sizeof(refused)) == -1) {
 			dns_addrs_free(out);
 			out->status = DNS_SERVFAIL;
 			snprintf(out->why, sizeof(out->why), "out of memory");
@@ -920,6 +1015,12 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	}
 	if (out->n > 0) {
 		out->status = DNS_OK;
+		goto out;
+	}
+	if (refused[0] != '\0') {
+		out->status = DNS_NODATA;
+		snprintf(out->why, sizeof(out->why), "only a non-public "
+		    "address (%s): refused (allow_private_addresses)", refused);
 		goto out;
 	}
 

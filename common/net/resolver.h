@@ -58,9 +58,17 @@ void	resolver_set_timeout(unsigned int ms);
 void	resolver_txt(const char *name, struct dns_txt *out);
 void	dns_txt_free(struct dns_txt *t);
 
-/* resolver_addrs - A and AAAA addresses of host (v4 first). */
+/*
+ * resolver_addrs - A and AAAA addresses of host (v4 first). Unless
+ * allow_private_addresses is set, addresses for which
+ * resolver_addr_private() is true are left out; a host with nothing else
+ * is DNS_NODATA with why "only a non-public address (A): refused ...".
+ */
 void	resolver_addrs(const char *host, struct dns_addrs *out);
 void	dns_addrs_free(struct dns_addrs *a);
+
+/* resolver_addr_private - a (4 or 16 bytes) is loopback, private, ... */
+int	resolver_addr_private(const unsigned char *a, size_t len);
 
 /* One MX RR. */
 struct dns_mx_rr {

@@ -156,13 +156,17 @@ ts_printf(struct ts_buf *b, const char *fmt, ...)
 	ts_add(b, line, (size_t)n);
 }
 
-/* ts_is_domain - an LDH host name with dots (A-labels), 1..253 bytes */
+/*
+ * ts_is_domain - an LDH host name with dots (A-labels), 1..253 bytes; a
+ * single label (localhost, a bare host of the local network) is refused
+ */
 static int
 ts_is_domain(const char *s)
 {
 	size_t len = strlen(s), i;
 
-	if (len == 0 || len > 253 || s[0] == '.' || s[0] == '-')
+	if (len == 0 || len > 253 || s[0] == '.' || s[0] == '-' ||
+	    strchr(s, '.') == NULL || s[len - 1] == '.')
 		return 0;
 	for (i = 0; i < len; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.' &&

@@ -250,6 +250,7 @@ class Daemon:
 		    "control_socket": self.ctl_path,
 		    "cache_dir": self.cache_dir,
 		    "dnssec": "no",
+		    "allow_private_addresses": "yes",
 		    "tls_ca_file": self.world.ca_file,
 		    "fetch_timeout": "%ds" % FETCH_TIMEOUT,
 		    "lookup_wait": "%ds" % LOOKUP_WAIT}
@@ -508,7 +509,8 @@ def world_client_config(world):
 	"""world_client_config - mtasts.conf keys that point a client at the
 	world: its DNS server, HTTPS and SMTP ports and test CA (in the
 	network namespace only the CA: the defaults reach the world)."""
-	c = {"dnssec": "no", "tls_ca_file": world.ca_file}
+	c = {"dnssec": "no", "tls_ca_file": world.ca_file,
+	    "allow_private_addresses": "yes"}
 	if not NETNS:
 		c["dns_forwarder"] = "%s@%d" % (world.addr, world.dns_port)
 		c["policy_https_port"] = str(world.https_port)

@@ -79,6 +79,7 @@ parse(const char *text, char *err, size_t errsz)
 
 /* The defaults of DESIGN §3 exactly as config_dump writes them. */
 static const char *const default_lines[] = {
+	"allow_private_addresses = no",
 	"cache_dir = /var/db/mtasts",
 	"cache_max_size = 1G",
 	"control_groups =",
@@ -325,6 +326,8 @@ static const struct key_case key_cases[] = {
 	{ "pid_file", "/var/run/mtasts/policyd.pid",
 	    "/var/run/mtasts/policyd.pid", "policyd.pid",
 	    "\"policyd.pid\": not an absolute path", NULL },
+	{ "allow_private_addresses", "yes", "yes", "perhaps",
+	    "bad boolean \"perhaps\" (yes or no)", NULL },
 	{ "policy_https_port", "8443", "8443", "65536",
 	    "bad number \"65536\" (1 to 65535)", NULL },
 	{ "probe_helo", "mx-out.example.org", "mx-out.example.org",

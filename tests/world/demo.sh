@@ -72,6 +72,7 @@ control_socket = $work/control.sock
 cache_dir = $work/cache
 dns_forwarder = 127.0.0.1@$dns_port
 dnssec = no
+allow_private_addresses = yes
 tls_ca_file = $ca
 policy_https_port = $https_port
 mx_smtp_port = ${smtp_port:-25}
