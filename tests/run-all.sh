@@ -60,6 +60,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 if CC=clang CFLAGS="$san" LDFLAGS="$san" ../configure -q && make -j"$JOBS" -s >/tmp/mtasts-asan-build.log 2>&1; then
 	one 0 "build with clang and sanitizers"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
 	MTASTS_NETNS_RUN=0 make -s check >/tmp/mtasts-asan-check.log 2>&1
 	count_trs tests "sanitizer suite"
 else
