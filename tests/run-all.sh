@@ -88,8 +88,10 @@ if CC=clang CFLAGS="$fz" ../configure -q --enable-fuzz && make -j"$JOBS" -s >/tm
 		name=${t##*/fuzz_}
 		corpus=$(mktemp -d)
 		cp -r "$top/tests/fuzz/corpus/$name/." "$corpus/" 2>/dev/null
+		dict=
+		[ -f "$top/tests/fuzz/$name.dict" ] && dict=-dict="$top/tests/fuzz/$name.dict"
 		if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-		    "$corpus" >/tmp/mtasts-fuzz-$name.log 2>&1; then
+		    $dict "$corpus" >/tmp/mtasts-fuzz-$name.log 2>&1; then
 			one 0 "fuzz $name ($(grep -o 'Done [0-9]* runs' /tmp/mtasts-fuzz-$name.log))"
 		else
 			tail -30 /tmp/mtasts-fuzz-$name.log

@@ -40,8 +40,8 @@
  *	DNS lookup is bounded by the resolver's own deadline.
  *
  *	Limits: a reply line may hold PROBE_LINE_MAX octets, a whole reply
- *	PROBE_REPLY_MAX octets or PROBE_REPLY_LINES lines; more is a protocol
- *	error. At most PROBE_ADDRS_MAX addresses are tried.
+ *	SMTP_REPLY_MAX octets or SMTP_REPLY_LINES lines (smtp_reply.c); more
+ *	is a protocol error. At most PROBE_ADDRS_MAX addresses are tried.
  *
  *	Threads: everything lives on the call (one SSL_CTX per call); the
  *	calling thread blocks SIGPIPE while it probes and swallows one that
@@ -91,11 +91,10 @@
 #include "log.h"
 #include "mx_match.h"
 #include "probe.h"
+#include "smtp_reply.h"
 #include "resolver.h"
 
 #define PROBE_LINE_MAX		1024	/* one reply line with CRLF (5321: 512) */
-#define PROBE_REPLY_MAX		16384	/* one whole multi-line reply */
-#define PROBE_REPLY_LINES	200
 #define PROBE_ADDRS_MAX		8
 #define PROBE_QUIT_MS		5000	/* the polite goodbye, at most */
 #define PROBE_CHECK_FLAGS	(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | \
@@ -128,14 +127,6 @@ struct pr_verify {
 	int	depth;
 };
 
-/* One SMTP reply: lines without their codes, '\n' between them. */
-struct pr_reply {
-	int	code;
-	size_t	nlines;
-	size_t	len;
-	char	text[PROBE_REPLY_MAX + 1];
-};
-
 /* One connection to one address. */
 struct pr_conn {
 	int	fd;
@@ -144,7 +135,7 @@ struct pr_conn {
 	struct timespec end;		/* the whole conversation */
 	char	in[PROBE_LINE_MAX];	/* received, not yet parsed */
 	size_t	inlen;
-	struct pr_reply reply;
+	struct smtp_reply reply;
 	struct pr_verify verify;
 	char	why[256];
 };
@@ -355,37 +346,6 @@ pr_fill(struct pr_conn *c, const struct timespec *deadline)
 	}
 }
 
-/* pr_reply_line - add one reply line (without CRLF); 1 if it was the last. */
-static int
-pr_reply_line(struct pr_conn *c, const char *line, size_t len)
-{
-	struct pr_reply *rp = &c->reply;
-	size_t	i, tlen;
-	int	code;
-
-	if (len < 3 || (len > 3 && line[3] != '-' && line[3] != ' '))
-		return -1;
-	for (i = 0, code = 0; i < 3; i++) {
-		if (line[i] < '0' || line[i] > '9')
-			return -1;
-		code = code * 10 + (line[i] - '0');
-	}
-	if (code < 200 || code > 599 || (rp->nlines > 0 && code != rp->code))
-		return -1;
-	rp->code = code;
-	if (++rp->nlines > PROBE_REPLY_LINES)
-		return -1;
-	tlen = len > 4 ? len - 4 : 0;
-	if (rp->len + tlen + 1 > PROBE_REPLY_MAX)
-		return -1;
-	if (rp->nlines > 1)
-		rp->text[rp->len++] = '\n';
-	memcpy(rp->text + rp->len, line + 4, tlen);
-	rp->len += tlen;
-	rp->text[rp->len] = '\0';
-	return len == 3 || line[3] == ' ';
-}
-
 /*
  * pr_read_reply - read one whole (multi-line) reply into c->reply within
  * one step. Lines end in CRLF (a bare LF is taken too).
@@ -400,14 +360,13 @@ pr_read_reply(struct pr_conn *c, const char *what)
 	int	last;
 
 	pr_step(c, &deadline);
-	memset(&c->reply, 0, offsetof(struct pr_reply, text));
-	c->reply.text[0] = '\0';
+	smtp_reply_init(&c->reply);
 	for (;;) {
 		while ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
 			llen = (size_t)(nl - c->in);
 			if (llen > 0 && c->in[llen - 1] == '\r')
 				llen--;
-			last = pr_reply_line(c, c->in, llen);
+			last = smtp_reply_line(&c->reply, c->in, llen);
 			c->inlen -= (size_t)(nl - c->in) + 1;
 			memmove(c->in, nl + 1, c->inlen);
 			if (last == -1) {
@@ -777,37 +736,6 @@ pr_quit(struct pr_conn *c)
 	snprintf(c->why, sizeof(c->why), "%s", saved);
 }
 
-/* pr_has_starttls - does the EHLO reply list the STARTTLS keyword? */
-static int
-pr_has_starttls(const struct pr_reply *rp)
-{
-	const char *p = rp->text, *e;
-	size_t	n;
-
-	/* The first line is the greeting; keywords follow. */
-	if ((p = strchr(p, '\n')) == NULL)
-		return 0;
-	for (p++; *p != '\0'; p = *e ? e + 1 : e) {
-		e = p + strcspn(p, "\n");
-		n = strcspn(p, " \n");
-		if (n == 8 && strncasecmp(p, "STARTTLS", 8) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* pr_greeting_name - the first word of a reply's first line, into buf. */
-static void
-pr_greeting_name(const struct pr_reply *rp, char *buf, size_t bufsz)
-{
-	size_t	n;
-
-	n = strcspn(rp->text, " \n");
-	if (n == 0)
-		return;
-	log_oneline(buf, bufsz, "%.*s", (int)(n > 255 ? 255 : n), rp->text);
-}
-
 /*
  * pr_session - the whole conversation with one address. Returns the
  * result; the reason is in c->why, TLS details in rep.
@@ -836,7 +764,7 @@ pr_session(struct pr_conn *c, SSL_CTX *ctx, const struct config *cfg,
 		    first);
 		goto quit;
 	}
-	pr_greeting_name(&c->reply, rep->helo, sizeof(rep->helo));
+	smtp_reply_greeting_name(&c->reply, rep->helo, sizeof(rep->helo));
 
 	helo = cfg->probe_helo != NULL && cfg->probe_helo[0] != '\0' ?
 	    cfg->probe_helo : "localhost";
@@ -851,8 +779,8 @@ pr_session(struct pr_conn *c, SSL_CTX *ctx, const struct config *cfg,
 		goto quit;
 	}
 	rep->helo[0] = '\0';
-	pr_greeting_name(&c->reply, rep->helo, sizeof(rep->helo));
-	if (!pr_has_starttls(&c->reply)) {
+	smtp_reply_greeting_name(&c->reply, rep->helo, sizeof(rep->helo));
+	if (!smtp_reply_has_keyword(&c->reply, "STARTTLS")) {
 		log_oneline(c->why, sizeof(c->why), "STARTTLS not offered");
 		res = PROBE_STARTTLS_NOT_SUPPORTED;
 		goto quit;
