@@ -86,6 +86,7 @@
 #include "log.h"
 #include "resolver.h"
 #include "sts_policy.h"
+#include "tls.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION	"0"
@@ -102,8 +103,6 @@
 #define FETCH_STR2(x)		#x
 #define FETCH_TOO_BIG		"policy body larger than " \
 				    FETCH_STR(STS_POLICY_BODY_MAX) " bytes"
-#define FETCH_CHECK_FLAGS	(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | \
-				    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
 
 /* One address the policy host may be reached at. */
 struct fetch_addr {
@@ -381,12 +380,8 @@ fetch_sslctx(CURL *curl, void *sslctx, void *arg)
 		SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx),
 		    fetch_verify_cb);
 	}
-	if ((vp = SSL_CTX_get0_param(ctx)) == NULL)
-		goto fail;
-	X509_VERIFY_PARAM_set_hostflags(vp, FETCH_CHECK_FLAGS);
-	if (X509_VERIFY_PARAM_set1_host(vp, f->host, 0) != 1)
-		goto fail;
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+	vp = SSL_CTX_get0_param(ctx);
+	if (tls_param_host(vp, f->host) == -1 || tls_ctx_floor(ctx) == -1)
 		goto fail;
 	return CURLE_OK;
 fail:

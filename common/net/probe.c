@@ -93,12 +93,11 @@
 #include "probe.h"
 #include "smtp_reply.h"
 #include "resolver.h"
+#include "tls.h"
 
 #define PROBE_LINE_MAX		1024	/* one reply line with CRLF (5321: 512) */
 #define PROBE_ADDRS_MAX		8
 #define PROBE_QUIT_MS		5000	/* the polite goodbye, at most */
-#define PROBE_CHECK_FLAGS	(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | \
-				    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
 
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 #define PR_PEER_CERT(s)		SSL_get1_peer_certificate(s)
@@ -537,7 +536,7 @@ pr_ctx_new(const struct config *cfg, char *why, size_t whysz)
 		pr_ssl_error(why, whysz, "SSL_CTX_new", 0);
 		return NULL;
 	}
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+	if (tls_ctx_floor(ctx) == -1) {
 		pr_ssl_error(why, whysz, "TLS 1.2 minimum", 0);
 		goto fail;
 	}
@@ -657,10 +656,9 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 	c->verify.err = X509_V_OK;
 	SSL_set_app_data(c->ssl, &c->verify);
 	param = SSL_get0_param(c->ssl);
-	X509_VERIFY_PARAM_set_hostflags(param, PROBE_CHECK_FLAGS);
 	if (SSL_set_fd(c->ssl, c->fd) != 1 ||
 	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
-	    X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
+	    tls_param_host(param, host) == -1) {
 		pr_ssl_error(c->why, sizeof(c->why), "TLS setup", 0);
 		/* No QUIT through an SSL that never shook hands. */
 		SSL_free(c->ssl);

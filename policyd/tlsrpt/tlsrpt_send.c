@@ -71,6 +71,7 @@
 #include "autoconf.h"
 #include "fd.h"
 #include "resolver.h"
+#include "tls.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
 
@@ -708,6 +709,22 @@ ts_url_host(const char *url, char *host, size_t hostsz, unsigned int *port)
 	return ts_is_domain(host) ? 0 : -1;
 }
 
+/*
+ * ts_sslctx - curl's SSL_CTX callback: the TLS 1.2 floor and DNS-ID-only
+ * name check the policy fetch uses (tls.c)
+ */
+static CURLcode
+ts_sslctx(CURL *curl, void *sslctx, void *arg)
+{
+	SSL_CTX *ctx = sslctx;
+
+	(void)curl;
+	if (tls_ctx_floor(ctx) == -1 ||
+	    tls_param_host(SSL_CTX_get0_param(ctx), arg) == -1)
+		return CURLE_ABORTED_BY_CALLBACK;
+	return CURLE_OK;
+}
+
 #define TS_SETOPT(opt, val) do {					\
 	if (curl_easy_setopt(curl, (opt), (val)) != CURLE_OK) {		\
 		ts_err(err, errsz, "curl option %s refused", #opt);	\
@@ -781,6 +798,10 @@ tlsrpt_send_https(const struct config *cfg, const char *url,
 	TS_SETOPT(CURLOPT_USERAGENT, "mtasts/" PACKAGE_VERSION);
 	TS_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	TS_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	TS_SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	TS_SETOPT(CURLOPT_SSL_CTX_FUNCTION, ts_sslctx);
+	TS_SETOPT(CURLOPT_SSL_CTX_DATA, host);
+	TS_SETOPT(CURLOPT_MAXREDIRS, 0L);
 	if (cfg->tls_ca_file != NULL && *cfg->tls_ca_file != '\0')
 		TS_SETOPT(CURLOPT_CAINFO, cfg->tls_ca_file);
 	if (cfg->tls_ca_path != NULL && *cfg->tls_ca_path != '\0')

@@ -301,6 +301,39 @@ def test_https_untrusted(world, tmp_path, receiver):
 	assert receiver.posts == []
 
 
+def test_https_cn_only_refused(world, tmp_path):
+	"""Issue 15.3: the POST checks the name as the policy fetch does, by
+	DNS-ID only: a certificate naming the host in its CN alone fails."""
+	host = "rua-cn." + DOMAIN
+	srv = start_receiver(world, host, crt=world.certs.leaf("cn-only." +
+	    host, sans=[], cn=host))
+	try:
+		r = send(world, tmp_path, srv.url)
+		assert r.returncode == 1, r.stderr
+		assert srv.posts == []
+	finally:
+		stop_receiver(srv)
+
+
+def test_https_tls11_refused(world, tmp_path):
+	"""Issue 15.3: the POST has the policy fetch's TLS 1.2 floor."""
+	srv = start_receiver(world, "rua11." + DOMAIN, tls11=True)
+	try:
+		r = send(world, tmp_path, srv.url)
+		assert r.returncode == 1, r.stderr
+		assert srv.posts == []
+	finally:
+		stop_receiver(srv)
+
+
+def test_https_redirect_not_followed(world, tmp_path, receiver):
+	"""Issue 15.3: a 3xx with a Location is the failure, never followed."""
+	receiver.status = 301
+	r = send(world, tmp_path, receiver.url)
+	assert r.returncode == 1 and "HTTP status 301" in r.stderr
+	assert len(receiver.posts) == 1
+
+
 def test_view_no_failures(tmp_path):
 	"""report view of a report where every session succeeded (RFC 8460
 	appendix B's shape, failure-details empty): the totals, and a plain

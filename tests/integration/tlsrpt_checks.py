@@ -35,6 +35,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 
 from helpers import dns_query, free_port
 
@@ -101,16 +102,25 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 		pass
 
 
-def start_receiver(world, host, path="/v1/tlsrpt"):
+def start_receiver(world, host, path="/v1/tlsrpt", crt=None, tls11=False):
 	"""start_receiver - an HTTPS server on 127.0.0.1 for host (A record
-	in the world DNS, test-CA certificate); srv.url is its rua, srv.posts
-	the (path, headers, body) received, srv.status the answer."""
-	crt = world.certs.leaf(host)
+	in the world DNS, test-CA certificate, or crt); srv.url is its rua,
+	srv.posts the (path, headers, body) received, srv.status the answer.
+	tls11: the server speaks TLS 1.0 and 1.1 only."""
+	if crt is None:
+		crt = world.certs.leaf(host)
 	world.set_records(host, [["A", "127.0.0.1"]])
 	srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
 	    Receiver)
 	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 	ctx.load_cert_chain(crt, world.certs.leaf_key)
+	if tls11:
+		ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+		ctx.options &= ~getattr(ssl, "OP_NO_TLSv1_1", 0)
+		with warnings.catch_warnings():
+			warnings.simplefilter("ignore", DeprecationWarning)
+			ctx.minimum_version = ssl.TLSVersion.TLSv1
+			ctx.maximum_version = ssl.TLSVersion.TLSv1_1
 	srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 	srv.posts = []
 	srv.status = 200
