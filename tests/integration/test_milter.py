@@ -97,7 +97,10 @@ class Milter:
 		self.proc = None
 
 	def start(self, timeout=10):
-		"""start - run it in the foreground; wait until it accepts."""
+		"""start - run it in the foreground; wait until it accepts and
+		has logged "started:" (after its start-up check of policyd's
+		control socket, which takes up to 2 s when policyd is stuck: a
+		test that stops policyd right after start must not race it)."""
 		self.logf = open(self.log_path, "ab")
 		self.proc = subprocess.Popen([MILTER, "-f", "-c",
 		    self.conf_path], stdin=subprocess.DEVNULL,
@@ -112,11 +115,13 @@ class Milter:
 			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 			try:
 				s.connect(self.sock)
-				return self
+				if "started:" in self.log():
+					return self
 			except OSError:
-				time.sleep(0.05)
+				pass
 			finally:
 				s.close()
+			time.sleep(0.05)
 		raise DaemonError("mtasts-milter not ready: " + self.log_tail())
 
 	def log(self):
