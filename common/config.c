@@ -113,6 +113,8 @@ static const struct config_key config_keys[] = {
 	    OFF(log_level), 0, NULL, config_level_parse, config_level_name },
 	{ "lookup_wait", CT_DURATION, "5s", 0, 60,
 	    OFF(lookup_wait), 0, NULL, NULL, NULL },
+	{ "match_mx_names", CT_BOOL, "yes", 0, 1,
+	    OFF(match_mx_names), 0, NULL, NULL, NULL },
 	{ "milter_socket", CT_STRING, "unix:/var/run/mtasts/milter.sock", 0,
 	    PATHLEN, OFF(milter_socket), CK_NOEMPTY, config_check_milter,
 	    NULL, NULL },

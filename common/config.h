@@ -73,6 +73,7 @@ struct config {
 	time_t	txt_recheck;
 	int	strict_testing;
 	int	require_sni;
+	int	match_mx_names;	/* answer resolved MX names (mxset.c) */
 
 	char   *milter_socket;
 	size_t	ninternal_hosts;

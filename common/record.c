@@ -438,3 +438,13 @@ lookup_valid(const struct record *rec, time_t now)
 	return rec->state == RECORD_POLICY &&
 	    (int64_t)now <= record_expires_at(rec);
 }
+
+/* lookup_enforced - enforce, or testing taken as enforce. */
+int
+lookup_enforced(const struct record *rec, int strict_testing)
+{
+	if (rec->state != RECORD_POLICY)
+		return 0;
+	return rec->policy.mode == STS_MODE_ENFORCE ||
+	    (strict_testing && rec->policy.mode == STS_MODE_TESTING);
+}

@@ -69,4 +69,10 @@ int64_t	record_expires_at(const struct record *rec);
 /* lookup_valid - is rec a fetched policy (any mode) not yet expired (C2)? */
 int	lookup_valid(const struct record *rec, time_t now);
 
+/*
+ * lookup_enforced - does a valid rec make the socketmap answer "secure"
+ * (enforce, or testing with strict_testing; E1)?
+ */
+int	lookup_enforced(const struct record *rec, int strict_testing);
+
 #endif

@@ -575,3 +575,15 @@ sts_mode_parse(const char *name)
 		return STS_MODE_ENFORCE;
 	return -1;
 }
+
+/* sts_policy_lists - see sts_policy.h. */
+int
+sts_policy_lists(const struct sts_policy *pol, const char *host)
+{
+	size_t	i;
+
+	for (i = 0; i < pol->nmx; i++)
+		if (mx_match(pol->mx[i], host))
+			return 1;
+	return 0;
+}

@@ -42,6 +42,9 @@ void	sts_policy_free(struct sts_policy *pol);
 /* sts_policy_copy - deep copy; returns 0 or -1 (ENOMEM). */
 int	sts_policy_copy(struct sts_policy *dst, const struct sts_policy *src);
 
+/* sts_policy_lists - does one mx pattern of pol match host (RFC 8461 §4.1)? */
+int	sts_policy_lists(const struct sts_policy *pol, const char *host);
+
 /* sts_mode_name - "none", "testing", "enforce". */
 const char *sts_mode_name(enum sts_mode mode);
 

@@ -134,6 +134,14 @@ ctl_show_block(struct ctl *c, const json_t *s)
 		ctl_kv(t, "max_age", buf, CTL_PLAIN);
 		ctl_kv(t, "id", ctl_text(json_object_get(s, "id"), buf,
 		    sizeof(buf)), CTL_PLAIN);
+		/* The MX hosts Postfix is answered with (policyd mxset.c). */
+		mx = json_object_get(s, "mx_names");
+		if (json_array_size(mx) == 0 && json_is_array(mx))
+			ctl_kv(t, "mx_names", "- (answer gives the patterns)",
+			    CTL_PLAIN);
+		for (i = 0; i < json_array_size(mx); i++)
+			ctl_kv(t, i == 0 ? "mx_names" : "", ctl_text(
+			    json_array_get(mx, i), buf, sizeof(buf)), CTL_PLAIN);
 	}
 	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
 		if (!negative || i >= 2)

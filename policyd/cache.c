@@ -12,8 +12,10 @@
  *	hit costs no allocation in LMDB and never waits for a writer. Writers
  *	serialise on one mutex; every put also moves the domain's entry in
  *	the refresh index, so the scheduler never scans the whole cache.
- *	The "route" and "hold" tables store opaque values for their modules
- *	under the same lock and the same error handling.
+ *	The "route", "hold", "mx" and "tlsrpt_send" tables store opaque
+ *	values for their modules under the same lock and the same error
+ *	handling. A domain's "mx" value goes with its policy: forgetting the
+ *	domain forgets both.
  *
  *	The environment is opened with MDB_NOMETASYNC: a committed write
  *	survives kill -9 (it is in the page cache), and after an OS crash
@@ -44,7 +46,7 @@
 #include "log.h"
 
 static MDB_env *env;
-static MDB_dbi dbi_policy, dbi_due, dbi_meta, dbi_route, dbi_hold;
+static MDB_dbi dbi_policy, dbi_due, dbi_meta, dbi_route, dbi_hold, dbi_mx;
 static MDB_dbi dbi_tlsrpt, dbi_tlsrpt_send;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t reader_key;
@@ -131,7 +133,7 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 		return -1;
 	if ((rc = mdb_env_create(&env)) != 0)
 		goto fail;
-	if ((rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(env, 16)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(env, 1024)) != 0 ||
 	    (rc = mdb_env_set_mapsize(env, (size_t)mapsize)) != 0)
 		goto fail;
@@ -153,6 +155,7 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "route", MDB_CREATE, &dbi_route)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &dbi_hold)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "mx", MDB_CREATE, &dbi_mx)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "tlsrpt", MDB_CREATE, &dbi_tlsrpt)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "tlsrpt_send", MDB_CREATE,
 	    &dbi_tlsrpt_send)) != 0)
@@ -284,15 +287,31 @@ key_of(const char *domain)
 int
 cache_get(const char *domain, struct record *rec)
 {
+	return cache_get_with(domain, rec, NULL, 0, NULL);
+}
+
+/* cache_get_with - cache_get, and the domain's "mx" value from one snapshot. */
+int
+cache_get_with(const char *domain, struct record *rec, char *mx,
+    size_t mxsz, size_t *mxlen)
+{
 	MDB_txn *txn;
 	MDB_val	k = key_of(domain), v;
 	int	rc, ret = -1;
 
 	memset(rec, 0, sizeof(*rec));
+	if (mxlen != NULL)
+		*mxlen = 0;
 	if (k.mv_size == 0 || k.mv_size > 255)
 		return 0;
 	if ((txn = reader_begin()) == NULL)
 		return -1;
+	if (mx != NULL && mxsz > 0 &&
+	    mdb_get(txn, dbi_mx, &k, &v) == 0 && v.mv_size < mxsz) {
+		memcpy(mx, v.mv_data, v.mv_size);
+		mx[v.mv_size] = '\0';
+		*mxlen = v.mv_size;
+	}
 	rc = mdb_get(txn, dbi_policy, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		ret = 0;
@@ -471,6 +490,9 @@ cache_del(const char *domain)
 	had = old_record(txn, domain, &old);
 	if (had && (rc = index_move(txn, domain, &old, NULL)) != 0)
 		goto out;
+	rc = mdb_del(txn, dbi_mx, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
 	rc = mdb_del(txn, dbi_policy, &k, NULL);
 	if (rc == MDB_NOTFOUND) {
 		ret = 0;
@@ -506,7 +528,8 @@ cache_del_all(void)
 		goto out;
 	if ((rc = mdb_stat(txn, dbi_policy, &st)) != 0 ||
 	    (rc = mdb_drop(txn, dbi_policy, 0)) != 0 ||
-	    (rc = mdb_drop(txn, dbi_due, 0)) != 0)
+	    (rc = mdb_drop(txn, dbi_due, 0)) != 0 ||
+	    (rc = mdb_drop(txn, dbi_mx, 0)) != 0)
 		goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -652,6 +675,8 @@ table_dbi(enum cache_table t)
 		return dbi_hold;
 	case CACHE_TLSRPT_SEND:
 		return dbi_tlsrpt_send;
+	case CACHE_MX:
+		return dbi_mx;
 	}
 	panic("cache: unknown table %d", (int)t);
 }
@@ -660,8 +685,16 @@ table_dbi(enum cache_table t)
 static const char *
 table_name(enum cache_table t)
 {
-	return t == CACHE_ROUTE ? "route" : t == CACHE_HOLD ? "hold" :
-	    "tlsrpt_send";
+	switch (t) {
+	case CACHE_ROUTE:
+		return "route";
+	case CACHE_HOLD:
+		return "hold";
+	case CACHE_MX:
+		return "mx";
+	default:
+		return "tlsrpt_send";
+	}
 }
 
 /* cache_table_get - copy one value out. */

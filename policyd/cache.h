@@ -39,6 +39,14 @@ void	cache_sync(void);
  */
 int	cache_get(const char *domain, struct record *rec);
 
+/*
+ * cache_get_with - cache_get, and from the same snapshot the domain's
+ * CACHE_MX value copied NUL-terminated into mx (mxsz bytes; *mxlen 0 when
+ * there is none or it does not fit). The socketmap answer needs both.
+ */
+int	cache_get_with(const char *domain, struct record *rec, char *mx,
+	    size_t mxsz, size_t *mxlen);
+
 /* cache_put - store rec for domain and update the refresh index. 0 or -1. */
 int	cache_put(const char *domain, const struct record *rec);
 
@@ -73,7 +81,8 @@ int64_t	cache_due_time(const struct record *rec);
 enum cache_table {
 	CACHE_ROUTE,		/* domain -> route confirmation (route.c) */
 	CACHE_HOLD,		/* queue id -> held message (hold.c) */
-	CACHE_TLSRPT_SEND	/* "UNIQUE:N" -> report delivery state (tlsrpt_run.c) */
+	CACHE_TLSRPT_SEND,	/* "UNIQUE:N" -> report delivery state (tlsrpt_run.c) */
+	CACHE_MX		/* domain -> resolved policy-listed MX names (mxset.c) */
 };
 
 /*

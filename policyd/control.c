@@ -44,6 +44,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "mx_match.h"
+#include "mxset.h"
 #include "netstring.h"
 #include "policyd.h"
 #include "privsep.h"
@@ -100,6 +101,7 @@ show_object(const char *domain, const struct record *rec, time_t now)
 	json_object_set_new(o, "last_used", control_time(rec->last_used));
 	json_object_set_new(o, "last_error", control_str(rec->last_error));
 	json_object_set_new(o, "route", route_show(domain));
+	mxset_show(o, domain, rec, now);
 	return o;
 }
 

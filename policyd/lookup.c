@@ -2,7 +2,7 @@
  * lookup.c - answer a socketmap or control lookup (DESIGN §4).
  *
  * SYNOPSIS
- *	lookup_run(), lookup_answer(), lookup_enforced()
+ *	lookup_run(), lookup_answer()
  *
  * DESCRIPTION
  *	A valid cache entry is answered from LMDB at once: the only work on
@@ -30,23 +30,14 @@
 #include "refresh.h"
 #include "worker.h"
 
-/* lookup_enforced - does the policy make the answer "secure"? */
-int
-lookup_enforced(const struct record *rec, int strict_testing)
-{
-	if (rec->state != RECORD_POLICY)
-		return 0;
-	return rec->policy.mode == STS_MODE_ENFORCE ||
-	    (strict_testing && rec->policy.mode == STS_MODE_TESTING);
-}
-
 /* lookup_run - see the top of the file. */
 void
 lookup_run(const char *key, size_t keylen, struct lookup *lk)
 {
 	struct config *cfg;
 	time_t	now, started, wait, recheck;
-	int	strict, r;
+	size_t	mxlen;
+	int	strict, names, r;
 
 	memset(lk, 0, sizeof(*lk));
 	if (host_normalize(key, keylen, lk->domain, sizeof(lk->domain)) != 0)
@@ -59,15 +50,20 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 	recheck = cfg->txt_recheck;
 	strict = cfg->strict_testing;
 	lk->require_sni = cfg->require_sni;
+	names = cfg->match_mx_names;
 	policyd_config_put(cfg);
 
 	started = now = time(NULL);
-	r = cache_get(lk->domain, &lk->rec);
+	r = cache_get_with(lk->domain, &lk->rec, lk->mxval, sizeof(lk->mxval),
+	    &mxlen);
 	if (r == 1) {
 		if (lookup_valid(&lk->rec, now)) {
 			atomic_fetch_add(&policyd_stats.hits, 1);
 			lk->have = 1;
 			lk->applies = lookup_enforced(&lk->rec, strict);
+			if (lk->applies && names && mxlen > 0)
+				mxset_names(lk->mxval, mxlen, lk->rec.id, now,
+				    &lk->mxnames, NULL);
 			if (now - lk->rec.txt_checked_at > recheck)
 				worker_queue(lk->domain, 0);
 			if (now - lk->rec.last_used >= REFRESH_USED_GRAIN)
@@ -85,12 +81,16 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 	atomic_fetch_add(&policyd_stats.misses, 1);
 	worker_wait(lk->domain, 0, (long)wait * 1000, NULL);
 	now = time(NULL);
-	if (cache_get(lk->domain, &lk->rec) != 1)
+	if (cache_get_with(lk->domain, &lk->rec, lk->mxval, sizeof(lk->mxval),
+	    &mxlen) != 1)
 		return;
 	lk->have = 1;
 	if (lookup_valid(&lk->rec, now) ||
 	    (lk->rec.state == RECORD_POLICY && lk->rec.fetched_at >= started))
 		lk->applies = lookup_enforced(&lk->rec, strict);
+	if (lk->applies && names && mxlen > 0)
+		mxset_names(lk->mxval, mxlen, lk->rec.id, now, &lk->mxnames,
+		    NULL);
 	refresh_mark_used(lk->domain);
 }
 
@@ -213,16 +213,24 @@ lookup_answer(const struct lookup *lk, enum lookup_map map, char *out,
 		return b.len;
 	}
 	sb_str(&b, "OK secure match=");
-	for (i = 0; i < pol->nmx; i++) {
-		const char *p = pol->mx[i];
+	/* The resolved MX names the policy lists (mxset.c), else patterns. */
+	if (lk->mxnames != NULL)
+		add_lower(&b, lk->mxnames);
+	if (lk->mxnames == NULL || b.overflow) {
+		b.overflow = 0;
+		b.len = strlen("OK secure match=");
+		out[b.len] = '\0';
+		for (i = 0; i < pol->nmx; i++) {
+			const char *p = pol->mx[i];
 
-		if (pattern_seen(pol, i))
-			continue;
-		if (!first)
-			sb_str(&b, ":");
-		first = 0;
-		/* "*.example.net" is written ".example.net" (DESIGN §4). */
-		add_lower(&b, p[0] == '*' ? p + 1 : p);
+			if (pattern_seen(pol, i))
+				continue;
+			if (!first)
+				sb_str(&b, ":");
+			first = 0;
+			/* "*.example.net" is written ".example.net". */
+			add_lower(&b, p[0] == '*' ? p + 1 : p);
+		}
 	}
 	if (lk->require_sni)
 		sb_str(&b, " servername=hostname");

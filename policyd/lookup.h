@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "mxset.h"
 #include "record.h"
 
 enum lookup_map {
@@ -21,6 +22,8 @@ struct lookup {
 	struct record rec;
 	int	applies;	/* rec is a policy that applies now */
 	int	require_sni;	/* append servername=hostname */
+	const char *mxnames;	/* in mxval: resolved MX names to answer */
+	char	mxval[MXSET_VALUE_MAX];	/* the domain's CACHE_MX value */
 };
 
 /*
@@ -36,11 +39,5 @@ void	lookup_free(struct lookup *lk);
  */
 size_t	lookup_answer(const struct lookup *lk, enum lookup_map map, char *out,
 	    size_t outsz);
-
-/*
- * lookup_enforced - does a valid rec make the socketmap answer "secure"
- * (enforce, or testing with strict_testing; E1)?
- */
-int	lookup_enforced(const struct record *rec, int strict_testing);
 
 #endif

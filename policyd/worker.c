@@ -29,6 +29,7 @@
 #include "hash.h"
 #include "log.h"
 #include "mono.h"
+#include "mxset.h"
 #include "policyd.h"
 #include "worker.h"
 
@@ -217,6 +218,7 @@ worker_main(void *arg)
 
 		atomic_fetch_add(&policyd_stats.discoveries, 1);
 		discover_run(domain, force, &res);
+		mxset_update(domain);
 
 		pthread_mutex_lock(&lock);
 		active--;

@@ -668,9 +668,11 @@ hold_tick(time_t hold_max)
 			log_warnx("queue_id=%s held for hold_max (%llds) with "
 			    "%s; releasing anyway: a Postfix that asks the "
 			    "socketmap still requires a verified certificate "
-			    "matching the policy's mx patterns (not the MX "
-			    "name); an MTA that does not ask it (Sendmail) "
-			    "uses only its own TLS settings", h->id,
+			    "naming an MX host of the domain that the policy "
+			    "lists (with match_mx_names = no, or before the "
+			    "MX hosts are resolved: a name under the policy's "
+			    "mx patterns); an MTA that does not ask it "
+			    "(Sendmail) uses only its own TLS settings", h->id,
 			    (long long)hold_max, buf);
 			release_step(h, "hold_max");
 		}

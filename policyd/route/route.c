@@ -371,18 +371,6 @@ out:
 	return ok;
 }
 
-/* policy_lists - does an mx pattern of pol match host (E2)? */
-static int
-policy_lists(const struct sts_policy *pol, const char *host)
-{
-	size_t	i;
-
-	for (i = 0; i < pol->nmx; i++)
-		if (mx_match(pol->mx[i], host))
-			return 1;
-	return 0;
-}
-
 /* add_result - the next result slot of rr for host, or NULL when full. */
 static struct route_result *
 add_result(struct route_rec *rr, const char *host, const char *result,
@@ -493,7 +481,7 @@ probe_walk(const struct config *cfg, const char *domain,
 			    "not a host name");
 			continue;
 		}
-		if (!policy_lists(pol, host)) {
+		if (!sts_policy_lists(pol, host)) {
 			/* E4, W14: not a candidate; no connection needed. */
 			add_result(rr, host, "validation-failure", implicit ?
 			    "not in the policy (implicit MX, RFC 5321 "

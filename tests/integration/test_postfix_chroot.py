@@ -505,3 +505,39 @@ def test_log_tells_one_domains_story(setup):
 	assert "policy" in story and "mode=enforce" in story, story
 	assert "route confirmed" in story, story
 	assert "mx-good.test=enforce/" in story and "held" in story, story
+
+
+def test_certificate_for_a_sibling_host_defers(setup, world):
+	"""Issue 17.2: policy "mx: *.mx-sibling.test", MX mx.mx-sibling.test
+	presenting a valid certificate for other.mx-sibling.test. Answered
+	with the pattern (".mx-sibling.test") Postfix would deliver: it
+	checks the certificate against the answer only. The answer names the
+	resolved MX host instead, so Postfix refuses the certificate."""
+	pf, d = setup
+	r = pf.run("/usr/sbin/postmap", "-c", pf.conf_dir, "-q",
+	    "mx-sibling.test", "socketmap:unix:mtasts/socketmap.sock:sts",
+	    cwd=pf.queue_dir)
+	assert r.stdout.strip() == \
+	    "secure match=mx.mx-sibling.test servername=hostname", r
+	mark = world.mark()
+	rcpt = "user@mx-sibling.test"
+	pf.send("sender@client.example", rcpt, "sibling")
+
+	def held():
+		return [h["queue_id"] for h in d.ctl("holds").get("holds", [])
+		    if any(x["domain"] == "mx-sibling.test"
+		    for x in h["domains"])]
+	ids = wait_until(held, timeout=30)
+	assert ids, d.ctl("holds")
+	for qid in ids:
+		assert d.ctl("release " + qid)["ok"] is True
+	pf.run("/usr/sbin/postqueue", "-c", pf.conf_dir, "-f")
+
+	def deferred():
+		log = pf.log()
+		return "to=<%s>" % rcpt in log and "status=deferred" in log and log
+	log = wait_until(deferred, timeout=60, every=0.5)
+	assert log, "no deferral; maillog:\n" + pf.log()
+	assert "mx.mx-sibling.test" in log and ("certificate verification "
+	    "failed" in log or "Server certificate not verified" in log), log
+	assert not world.smtp_messages("mx.mx-sibling.test", since=mark)

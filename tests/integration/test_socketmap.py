@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from catalogue import catalogue, ok_answer, NOTFOUND
+from catalogue import (catalogue, ok_answer, FORMAT_ANSWER, FORMAT_PATTERNS,
+    NOTFOUND)
 from helpers import (FETCH_TIMEOUT, LOOKUP_WAIT, SocketmapClient, netstring,
     sm_query, wait_until)
 
@@ -89,7 +90,7 @@ def test_negative_answer_cached(world, policyd):
 
 # --- reply format (DESIGN §4) -------------------------------------------
 
-TLSRPT = ("OK secure match=mail.tlsrpt.test:.tlsrpt.test servername=hostname"
+TLSRPT = ("OK secure match=mail.tlsrpt.test servername=hostname"
     " policy_type=sts policy_domain=tlsrpt.test"
     " mx_host_pattern=mail.tlsrpt.test mx_host_pattern=*.tlsrpt.test"
     " { policy_string = version: STSv1 } { policy_string = mode: enforce }"
@@ -103,7 +104,7 @@ def test_sts_tlsrpt_reply_exact(policyd):
 	"""§4 sts-tlsrpt: canonical policy lines, no line with braces."""
 	assert policyd.query("tlsrpt.test", name="sts-tlsrpt") == TLSRPT
 	assert policyd.query("tlsrpt.test") == ok_answer("", mx=[
-	    "mail.tlsrpt.test", ".tlsrpt.test"])
+	    "mail.tlsrpt.test"])
 
 
 @pytest.mark.parametrize("domain", ["testing.test", "none-mode.test",
@@ -127,8 +128,7 @@ def test_sts_tlsrpt_simple(policyd):
 @pytest.mark.parametrize("name", ["whatever", "tls_policy", "x"])
 def test_unknown_map_name_is_sts(policyd, name):
 	"""§4: another map name behaves as sts."""
-	assert policyd.query("format.test", name=name) == ok_answer("", mx=[
-	    "mail.format.test", ".backup.format.test", "mx2.format.test"])
+	assert policyd.query("format.test", name=name) == FORMAT_ANSWER
 	assert policyd.query("nxdomain.test", name=name) == NOTFOUND
 
 
@@ -272,8 +272,7 @@ def test_pipelined_requests_in_order(world, policyd, fresh):
 		replies = c.pipeline(reqs)
 	assert replies == [ok_answer(d), ok_answer("enforce.test"), NOTFOUND,
 	    NOTFOUND, policyd.query("enforce.test", name="sts-tlsrpt"),
-	    ok_answer("", mx=["mail.format.test", ".backup.format.test",
-	    "mx2.format.test"]), NOTFOUND]
+	    FORMAT_ANSWER, NOTFOUND]
 
 
 def test_pipelined_split_writes(policyd):
@@ -318,10 +317,11 @@ def test_reply_is_one_netstring(policyd):
 		assert data == want
 
 
-def test_many_mx_lines(world, policyd, fresh):
+def test_many_mx_lines(world, patterns_policyd, fresh):
 	"""DESIGN §4: a policy of 256 mx lines (the cap) that repeat a few
-	patterns is answered with each pattern once, lower-cased, in file
-	order; show lists every line as published."""
+	patterns is answered (match_mx_names = no) with each pattern once,
+	lower-cased, in file order; show lists every line as published."""
+	policyd = patterns_policyd
 	d = fresh("manymx")
 	pats = ["mail.%s" % d, "*.MX.%s" % d, "backup.%s" % d.upper()]
 	lines = [pats[i % 3] for i in range(256)]
@@ -349,3 +349,93 @@ def test_mx_line_cap(world, policyd, fresh):
 	assert policyd.query(d) == NOTFOUND
 	s = policyd.ctl("show " + d)
 	assert "more than 256 mx lines" in (s.get("last_error") or ""), s
+
+
+# --- resolved MX names (issue 17.2) -------------------------------------
+#
+# Postfix checks "secure match=" against the certificate only, never the MX
+# host against the policy, and takes ".example.net" as any depth below it.
+# So the answer names the MX hosts that the domain's MX RRset holds and the
+# policy lists; the patterns are answered only when no such host is known.
+
+@pytest.fixture(scope="module")
+def patterns_policyd(world):
+	"""patterns_policyd - a second daemon with match_mx_names = no."""
+	from conftest import _finish
+	from helpers import Daemon
+	d = Daemon(world, match_mx_names="no")
+	d.start()
+	yield d
+	_finish([d])
+
+
+def test_mx_names_off_answers_patterns(patterns_policyd):
+	"""match_mx_names = no: the patterns, lower-cased, de-duplicated,
+	in file order, "*.x" as ".x"."""
+	assert patterns_policyd.query("format.test") == FORMAT_PATTERNS
+	assert patterns_policyd.query("enforce.test") == \
+	    ok_answer("enforce.test")
+
+
+def _names_domain(world, fresh, mx, policy_mx=None):
+	d = fresh("mxn")
+	pm = [p.replace("D", d) for p in (policy_mx or ["*.D"])]
+	world.add_domain(d, mx=pm, mx_records=False)
+	world.set_records(d, [["MX", [pref, host.replace("D", d)]]
+	    for pref, host in mx])
+	return d
+
+
+def test_mx_names_wildcard_policy(world, policyd, fresh):
+	"""Policy *.D, MX a.D and b.D: the answer names a.D and b.D, not
+	".D", so a certificate for another host under D does not pass."""
+	d = _names_domain(world, fresh, [(20, "b.D"), (10, "a.D")])
+	assert policyd.query(d) == ok_answer("", mx=["a." + d, "b." + d])
+
+
+def test_mx_names_leave_unlisted_hosts_out(world, policyd, fresh):
+	"""One label only for "*." (RFC 8461 §4.1): x.y.D is not listed."""
+	d = _names_domain(world, fresh, [(10, "x.y.D"), (20, "m.D"),
+	    (30, "mx.other.test")])
+	assert policyd.query(d) == ok_answer("", mx=["m." + d])
+
+
+@pytest.mark.parametrize("mx", [[(10, "mx.other.test")], [(0, ".")]],
+    ids=["unlisted", "null-mx"])
+def test_mx_names_none_listed_answers_patterns(world, policyd, fresh, mx):
+	"""No MX host the policy lists (or a null MX): the patterns."""
+	d = _names_domain(world, fresh, mx)
+	assert policyd.query(d) == ok_answer("", mx=["." + d])
+
+
+def test_mx_names_implicit_mx(world, policyd, fresh):
+	"""No MX RRset: the implicit MX is the domain (RFC 5321 §5.1)."""
+	d = _names_domain(world, fresh, [], policy_mx=["D", "*.D"])
+	assert policyd.query(d) == ok_answer("", mx=[d])
+
+
+def test_mx_names_follow_the_rrset(world, policyd, fresh):
+	"""A changed MX RRset is in the answer after the next TXT check
+	(here a forced refresh), and show says so."""
+	d = _names_domain(world, fresh, [(10, "a.D")])
+	assert policyd.query(d) == ok_answer("", mx=["a." + d])
+	world.set_records(d, [["MX", [10, "c." + d]], ["MX", [5, "b." + d]]])
+	assert policyd.query(d) == ok_answer("", mx=["a." + d])
+	assert policyd.ctl("refresh " + d)["ok"]
+	assert policyd.query(d) == ok_answer("", mx=["b." + d, "c." + d])
+	assert policyd.ctl("show " + d)["mx_names"] == ["b." + d, "c." + d]
+
+
+def test_mx_names_forgotten_with_the_domain(world, policyd, fresh):
+	"""flush drops the names with the policy; a policy that turns to
+	testing drops them too."""
+	d = _names_domain(world, fresh, [(10, "a.D")])
+	assert policyd.query(d) == ok_answer("", mx=["a." + d])
+	assert policyd.ctl("flush " + d)["ok"]
+	world.set_records(d, [["MX", [10, "z." + d]]])
+	assert policyd.query(d) == ok_answer("", mx=["z." + d])
+	world.add_domain(d, id="t2", mode="testing", mx=["*." + d],
+	    mx_records=False)
+	assert policyd.ctl("refresh " + d)["ok"]
+	assert policyd.query(d) == NOTFOUND
+	assert policyd.ctl("show " + d).get("mx_names") in (None, [])

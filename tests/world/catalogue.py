@@ -47,6 +47,17 @@ def ok_answer(domain, mx=None):
 
 NOTFOUND = "NOTFOUND "
 
+# format.test: its MX RRset (mixed case, a host the policy does not list,
+# a duplicate), the answer that names the listed hosts by preference, and
+# the answer from the policy's patterns (match_mx_names = no).
+FORMAT_MX = [["MX", [30, "mx2.format.test"]], ["MX", [10, "Mail.Format.TEST"]],
+    ["MX", [20, "a.backup.format.test"]], ["MX", [25, "other.test"]],
+    ["MX", [40, "mail.format.test"]]]
+FORMAT_ANSWER = "OK secure match=mail.format.test:a.backup.format.test:" \
+    "mx2.format.test servername=hostname"
+FORMAT_PATTERNS = "OK secure match=mail.format.test:.backup.format.test:" \
+    "mx2.format.test servername=hostname"
+
 
 def base_policy(domain, mode="enforce", mx=None, max_age=86400, nl="\n"):
 	"""base_policy - B of the checklist for domain (mx: mail.DOMAIN)."""
@@ -409,18 +420,18 @@ def catalogue():
 
 	# reply format (DESIGN §4) and HTTP caching headers
 	c.append(_pol("format.test", ["E2", "SM-FORMAT"],
-	    "mx lower-cased, in order, duplicates removed, *.x as .x",
+	    "the MX hosts the policy lists, lower-cased, by preference, "
+	    "duplicates and unlisted hosts left out",
 	    _lines("version: STSv1", "mode: enforce", "mx: Mail.Format.TEST",
 	    "mx: *.Backup.format.test", "mx: mail.format.test",
 	    "mx: mx2.format.test", "max_age: 86400"), True,
-	    answer=ok_answer("", mx=["mail.format.test",
-	    ".backup.format.test", "mx2.format.test"]),
+	    dns={"format.test": FORMAT_MX}, answer=FORMAT_ANSWER,
 	    show={"mx": ["Mail.Format.TEST", "*.Backup.format.test",
 	    "mail.format.test", "mx2.format.test"]}))
 	c.append(_pol("tlsrpt.test", ["SM-TLSRPT"], "sts-tlsrpt attributes",
 	    _lines("mode: enforce", "version: STSv1", "max_age: 86400",
 	    "mx: mail.D", "mx: *.D", "foo: bar baz", "brace: a{b}"), True,
-	    answer=ok_answer("", mx=["mail.tlsrpt.test", ".tlsrpt.test"])))
+	    answer=ok_answer("", mx=["mail.tlsrpt.test"])))
 	c.append(_pol("etag.test", ["W12", "F5"],
 	    "Cache-Control max-age=60, ETag, Expires: policy max_age rules",
 	    lambda d: B(d, max_age=604800), True, show={"max_age": 604800},
@@ -528,6 +539,12 @@ def mx_catalogue():
 	    "policy *.wild-mx.test, certificate *.wild-mx.test",
 	    {"mx.wild-mx.test": "wildcard"}, policy_mx=["*.wild-mx.test"],
 	    expect={"mx.wild-mx.test": "success"}))
+	c.append(MxCase("mx-sibling.test", ["E2", "E3", "E10"],
+	    "policy *.mx-sibling.test, the MX's certificate names another "
+	    "host under it (other.mx-sibling.test)",
+	    {"mx.mx-sibling.test": "sibling"},
+	    policy_mx=["*.mx-sibling.test"],
+	    expect={"mx.mx-sibling.test": "certificate-host-mismatch"}))
 	c.append(MxCase("mx-outside.test", ["E2", "E10", "W14"],
 	    "the MX (good TLS) is not in the policy",
 	    {"mx.mx-outside.test": "good"},

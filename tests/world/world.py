@@ -102,6 +102,7 @@ MX_BEHAVIOURS = {
 	"nostarttls": ("nostarttls", "valid"),
 	"starttls-refused": ("starttls-refused", "valid"),
 	"badname": ("normal", "mismatch"),
+	"sibling": ("normal", "sibling"),
 	"expired": ("normal", "expired"),
 	"notyet": ("normal", "notyet"),
 	"untrusted": ("normal", "rogue"),
@@ -409,6 +410,8 @@ class World:
 			return cf.leaf(label, sans=[host])
 		if kind == "mismatch":
 			return cf.leaf(label, sans=["mx.other.test"])
+		if kind == "sibling":
+			return cf.leaf(label, sans=["other." + parent])
 		if kind == "expired":
 			return cf.leaf(label, sans=[host], start=EXPIRED[0],
 			    end=EXPIRED[1])
@@ -518,7 +521,8 @@ class World:
 				self.set_records(name, rrs)
 			for name, what in case.behaviour.items():
 				self.set_behaviour(name, what)
-			self.set_records(d, [["MX", [10, "mail." + d]]])
+			if d not in case.dns:
+				self.set_records(d, [["MX", [10, "mail." + d]]])
 			self.set_records("mail." + d, [["A", self.addr]])
 			if case.policy is not None:
 				host = dict(case.host)
