@@ -39,7 +39,8 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 	size_t	mxlen;
 	int	strict, names, r;
 
-	memset(lk, 0, sizeof(*lk));
+	/* Not the 4 KiB mxval: cache_get_with fills what it uses. */
+	memset(lk, 0, offsetof(struct lookup, mxval));
 	if (host_normalize(key, keylen, lk->domain, sizeof(lk->domain)) != 0)
 		return;
 	lk->valid_key = 1;
