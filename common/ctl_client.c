@@ -50,6 +50,7 @@
 #include <jansson.h>
 
 #include "ctl_client.h"
+#include "mono.h"
 
 #ifdef MSG_NOSIGNAL
 #define CC_SEND_FLAGS	MSG_NOSIGNAL
@@ -69,21 +70,11 @@ struct ctl_client {
 	enum ctl_client_status status;
 };
 
-/* cc_now_ms - monotonic milliseconds. */
-static long long
-cc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* cc_left - milliseconds left until deadline, 0 when past. */
 static int
 cc_left(long long deadline)
 {
-	long long left = deadline - cc_now_ms();
+	long long left = deadline - mono_now_ms();
 
 	if (left <= 0)
 		return 0;
@@ -200,7 +191,7 @@ ctl_client_connect(struct ctl_client *c, int timeout_ms, char *err,
 {
 	struct sockaddr_un sun;
 	struct pollfd pfd;
-	long long deadline = cc_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = mono_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	socklen_t sl;
 	int	fd = -1, r, soerr;
 
@@ -395,7 +386,7 @@ json_t *
 ctl_client_request(struct ctl_client *c, const char *line, int timeout_ms,
     char *err, size_t errsz)
 {
-	long long deadline = cc_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = mono_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	json_error_t jerr;
 	json_t *o;
 	size_t	len = strlen(line), nl;

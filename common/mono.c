@@ -6,6 +6,7 @@
  *
  *	void mono_cond_init(cv)
  *	void mono_deadline(ts, ms)
+ *	long long mono_now_ms(void)
  *
  * DESCRIPTION
  *	A pthread_cond_timedwait() deadline taken from CLOCK_REALTIME moves
@@ -58,4 +59,14 @@ mono_deadline(struct timespec *ts, long long ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+/* mono_now_ms - see mono.h. */
+long long
+mono_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

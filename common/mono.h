@@ -13,4 +13,7 @@ void	mono_cond_init(pthread_cond_t *cv);
 /* mono_deadline - the CLOCK_MONOTONIC time ms milliseconds from now. */
 void	mono_deadline(struct timespec *ts, long long ms);
 
+/* mono_now_ms - CLOCK_MONOTONIC in milliseconds (for deadlines and intervals). */
+long long mono_now_ms(void);
+
 #endif

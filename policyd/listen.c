@@ -60,6 +60,7 @@
 #include "fd.h"
 #include "listen.h"
 #include "log.h"
+#include "mono.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0	/* SIGPIPE is ignored anyway */
@@ -88,10 +89,7 @@ static unsigned long long ncaps;	/* sum of the caps being served */
 long long
 listen_clock_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mono_now_ms();
 }
 
 /* listen_drop - see listen.h. */

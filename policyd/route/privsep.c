@@ -48,6 +48,7 @@
 
 #include "fd.h"
 #include "log.h"
+#include "mono.h"
 #include "privsep.h"
 #include "sanitize.h"
 
@@ -89,16 +90,6 @@ privsep_status_str(int status, char *buf, size_t bufsz)
 	else
 		snprintf(buf, bufsz, "exit %d", status);
 	return buf;
-}
-
-/* mono_ms - a monotonic clock in milliseconds. */
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* child_exec - in the forked child: become a clean process and exec. */
@@ -187,9 +178,9 @@ run_cmd(char **argv, const char *queue_id)
 		child_exec(argv, p[1]);
 	close(p[1]);
 
-	deadline = mono_ms() + PRIVSEP_CMD_TIMEOUT * 1000LL;
+	deadline = mono_now_ms() + PRIVSEP_CMD_TIMEOUT * 1000LL;
 	while (!(exited && eof)) {
-		if ((left = deadline - mono_ms()) <= 0) {
+		if ((left = deadline - mono_now_ms()) <= 0) {
 			timedout = 1;
 			break;
 		}
@@ -451,12 +442,12 @@ static int
 read_reply(int fd, char *buf, size_t bufsz, long long timeout_ms)
 {
 	struct pollfd pfd;
-	long long deadline = mono_ms() + timeout_ms, left;
+	long long deadline = mono_now_ms() + timeout_ms, left;
 	size_t	len = 0;
 	ssize_t	r;
 
 	while (len + 1 < bufsz) {
-		if ((left = deadline - mono_ms()) <= 0)
+		if ((left = deadline - mono_now_ms()) <= 0)
 			return -1;
 		pfd.fd = fd;
 		pfd.events = POLLIN;

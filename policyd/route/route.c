@@ -47,6 +47,7 @@
 #include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
+#include "pool.h"
 #include "probe.h"
 #include "record.h"
 #include "refresh.h"
@@ -58,7 +59,6 @@
 #include "worker.h"
 
 #define ROUTE_FORMAT	1	/* version of the stored JSON value */
-#define RJOB_BUCKETS	1024
 #define TESTING_MIN_TTL	60	/* testing domains: probes at most this often */
 
 enum route_kind {
@@ -92,22 +92,6 @@ struct route_rec {
 	struct route_result res[ROUTE_MX_MAX + 1];
 };
 
-struct rjob {
-	char	domain[256];
-	int	done;
-	int	refs;		/* the table's, and one per waiter */
-	struct rjob *hnext;	/* hash chain */
-	struct rjob *qnext;	/* run queue */
-};
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv;		/* CLOCK_MONOTONIC: done_cv_init */
-static pthread_once_t done_cv_once = PTHREAD_ONCE_INIT;
-static struct rjob *table[RJOB_BUCKETS];
-static struct rjob *qhead, *qtail;
-static size_t qlen;
-static int stopping;
 static atomic_ulong nprobes, nprobe_failures;
 
 /* copy_str - bounded copy, always terminated. */
@@ -121,16 +105,6 @@ copy_str(char *dst, size_t dstsz, const char *src)
 	if (n > 0)
 		memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* mono_ms - a monotonic clock in milliseconds. */
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* route_sts_name - a state in the words of DESIGN §6. */
@@ -611,190 +585,73 @@ out:
 
 /* --- the job pool -------------------------------------------------------- */
 
-/* hash - FNV-1a of a domain name. */
-static unsigned int
-hash(const char *s)
-{
-	return (unsigned int)(hash_str(s) % RJOB_BUCKETS);
-}
+static struct pool *pool;
 
-/* job_find - the job of domain, or NULL. Lock held. */
-static struct rjob *
-job_find(const char *domain)
-{
-	struct rjob *j;
-
-	for (j = table[hash(domain)]; j != NULL; j = j->hnext)
-		if (strcmp(j->domain, domain) == 0)
-			return j;
-	return NULL;
-}
-
-/* job_unref - drop a reference; the last frees. Lock held. */
+/* run - one round (pool_run_fn). */
 static void
-job_unref(struct rjob *j)
+run(const char *domain, int flags, void *result)
 {
-	if (--j->refs == 0)
-		free(j);
+	(void)flags;
+	(void)result;
+	route_run(domain);
+}
+
+/* make_pool - pthread_once routine. */
+static void
+make_pool(void)
+{
+	pool = pool_new("probe", ROUTE_QUEUE_MAX, 0, run);
+}
+
+/* the_pool - the probe pool, made on first use. */
+static struct pool *
+the_pool(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, make_pool);
+	return pool;
 }
 
 /* route_queue - start a round for domain unless one is queued or running. */
 static int
 route_queue(const char *domain)
 {
-	struct rjob *j;
-	unsigned int h;
-	int	ret = 0;
-
-	pthread_mutex_lock(&lock);
-	if (stopping) {
-		ret = -1;
-		goto out;
-	}
-	if (job_find(domain) != NULL)
-		goto out;
-	if (qlen >= ROUTE_QUEUE_MAX) {
-		log_warnx("domain=%s probe queue full (%d); not queued",
-		    domain, ROUTE_QUEUE_MAX);
-		ret = -1;
-		goto out;
-	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		ret = -1;
-		goto out;
-	}
-	copy_str(j->domain, sizeof(j->domain), domain);
-	j->refs = 1;
-	h = hash(domain);
-	j->hnext = table[h];
-	table[h] = j;
-	if (qtail != NULL)
-		qtail->qnext = j;
-	else
-		qhead = j;
-	qtail = j;
-	qlen++;
-	pthread_cond_signal(&work_cv);
-out:
-	pthread_mutex_unlock(&lock);
-	return ret;
-}
-
-/* done_cv_init - put done_cv on the monotonic clock (mono.c), once. */
-static void
-done_cv_init(void)
-{
-	mono_cond_init(&done_cv);
+	return the_pool() == NULL ? -1 : pool_submit(pool, domain, 0, 0);
 }
 
 /* route_wait - wait up to ms for the round of domain; 1 done or none, 0 not yet. */
 static int
 route_wait(const char *domain, long long ms)
 {
-	struct rjob *j;
-	struct timespec until;
-	int	ret;
+	int	r;
 
-	pthread_once(&done_cv_once, done_cv_init);
-	mono_deadline(&until, ms);
-	pthread_mutex_lock(&lock);
-	if ((j = job_find(domain)) == NULL) {
-		pthread_mutex_unlock(&lock);
+	if (the_pool() == NULL)
 		return 1;
-	}
-	j->refs++;
-	while (!j->done && !stopping)
-		if (pthread_cond_timedwait(&done_cv, &lock, &until) ==
-		    ETIMEDOUT)
-			break;
-	ret = j->done;
-	job_unref(j);
-	pthread_mutex_unlock(&lock);
-	return ret;
+	r = pool_wait(pool, domain, 0, 0, ms, NULL);
+	return r == 1 || r == 2;
 }
 
 /* job_running - is a round of domain queued or running? */
 static int
 job_running(const char *domain)
 {
-	int	r;
-
-	pthread_mutex_lock(&lock);
-	r = job_find(domain) != NULL;
-	pthread_mutex_unlock(&lock);
-	return r;
-}
-
-/* route_main - a pool thread. */
-static void *
-route_main(void *arg)
-{
-	struct rjob *j, **pp;
-	char	domain[256];
-
-	(void)arg;
-	pthread_mutex_lock(&lock);
-	while (!stopping) {
-		if ((j = qhead) == NULL) {
-			pthread_cond_wait(&work_cv, &lock);
-			continue;
-		}
-		if ((qhead = j->qnext) == NULL)
-			qtail = NULL;
-		qlen--;
-		memcpy(domain, j->domain, sizeof(domain));
-		pthread_mutex_unlock(&lock);
-
-		route_run(domain);
-
-		pthread_mutex_lock(&lock);
-		j->done = 1;
-		for (pp = &table[hash(j->domain)]; *pp != NULL;
-		    pp = &(*pp)->hnext)
-			if (*pp == j) {
-				*pp = j->hnext;
-				break;
-			}
-		job_unref(j);
-		pthread_cond_broadcast(&done_cv);
-	}
-	pthread_mutex_unlock(&lock);
-	return NULL;
+	return the_pool() != NULL && pool_busy(pool, domain);
 }
 
 /* route_start - start the pool. */
 int
 route_start(int nthreads)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-	int	i, rc;
-
-	pthread_once(&done_cv_once, done_cv_init);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < nthreads; i++) {
-		if ((rc = pthread_create(&t, &attr, route_main, NULL)) != 0) {
-			errno = rc;
-			log_warn("probe thread");
-			pthread_attr_destroy(&attr);
-			return -1;
-		}
-	}
-	pthread_attr_destroy(&attr);
-	return 0;
+	return the_pool() == NULL ? -1 : pool_start(pool, nthreads);
 }
 
 /* route_stop - wake every thread so it sees the stop flag. */
 void
 route_stop(void)
 {
-	pthread_once(&done_cv_once, done_cv_init);
-	pthread_mutex_lock(&lock);
-	stopping = 1;
-	pthread_cond_broadcast(&work_cv);
-	pthread_cond_broadcast(&done_cv);
-	pthread_mutex_unlock(&lock);
+	if (the_pool() != NULL)
+		pool_stop(pool);
 }
 
 /* --- the milter's state ------------------------------------------------- */
@@ -833,7 +690,7 @@ enforce_state(const char *domain, const struct record *rec, time_t ttl,
 	if (flags & ROUTE_QUEUE) {
 		if (!fresh || rr->kind != ROUTE_FAILED || now >= rr->next_try)
 			route_queue(domain);
-		if ((left = deadline - mono_ms()) > 0 &&
+		if ((left = deadline - mono_now_ms()) > 0 &&
 		    route_wait(domain, left) == 1) {
 			route_get(domain, rr);
 			fresh = fresh_for(rr, rec);
@@ -888,7 +745,7 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 		wait_ms = 0;
 	if (wait_ms > maxwait)
 		wait_ms = maxwait;
-	deadline = mono_ms() + wait_ms;
+	deadline = mono_now_ms() + wait_ms;
 
 	started = now = time(NULL);
 	r = cache_get(domain, &rec);
