@@ -1,5 +1,6 @@
 /*
- * reply.c - JSON values for the control protocol's replies.
+ * reply.c - JSON values for the control protocol's replies, and JSON
+ * members of stored values.
  *
  * SYNOPSIS
  *	#include "reply.h"
@@ -10,6 +11,8 @@
  *	list), in a module of their own so those views need not include
  *	the control socket: times as ISO 8601 UTC, optional strings, day
  *	names. Each returns a new reference or fills the caller's buffer.
+ *	reply_jstr() and reply_jint() read members of the small JSON
+ *	objects hold.c and route.c store, with a default for a missing one.
  *
  * DIAGNOSTICS
  *	None: a time that does not convert becomes JSON null or "?".
@@ -55,4 +58,22 @@ control_day(int64_t day, char *buf, size_t sz)
 	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d",
 	    &tm) == 0)
 		snprintf(buf, sz, "?");
+}
+
+/* reply_jstr - see reply.h. */
+const char *
+reply_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+/* reply_jint - see reply.h. */
+int64_t
+reply_jint(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }

@@ -1,5 +1,6 @@
 /*
- * reply.h - JSON values for the control protocol's replies (reply.c).
+ * reply.h - JSON values for the control protocol's replies, and members
+ * of the JSON the route and hold tables store (reply.c).
  */
 #ifndef MTASTS_REPLY_H
 #define MTASTS_REPLY_H
@@ -17,5 +18,11 @@ json_t *control_str(const char *s);
 
 /* control_day - "YYYY-MM-DD" (UTC) of day, a day's first second, into buf. */
 void	control_day(int64_t day, char *buf, size_t sz);
+
+/* reply_jstr - member key of o as a string, or "" when missing or not one. */
+const char *reply_jstr(const json_t *o, const char *key);
+
+/* reply_jint - member key of o as an integer, or 0 when missing or not one. */
+int64_t	reply_jint(const json_t *o, const char *key);
 
 #endif

@@ -81,15 +81,6 @@ hold_free(struct hold *h)
 	h->ndomains = 0;
 }
 
-/* jint - an integer member, or 0. */
-static int64_t
-jint(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 /* hold_decode - a stored value into h; 0, or -1 when unusable. */
 static int
 hold_decode(const char *id, const char *buf, size_t len, struct hold *h)
@@ -104,13 +95,13 @@ hold_decode(const char *id, const char *buf, size_t len, struct hold *h)
 	memcpy(h->id, id, strlen(id) + 1);
 	if ((o = json_loadb(buf, len, 0, NULL)) == NULL)
 		return -1;
-	if (!json_is_object(o) || jint(o, "v") != HOLD_FORMAT)
+	if (!json_is_object(o) || reply_jint(o, "v") != HOLD_FORMAT)
 		goto out;
-	h->held_at = jint(o, "held_at");
-	h->stage = (int)jint(o, "stage");
-	h->next_at = jint(o, "next_at");
-	h->released_at = jint(o, "released_at");
-	h->failures = (int)jint(o, "failures");
+	h->held_at = reply_jint(o, "held_at");
+	h->stage = (int)reply_jint(o, "stage");
+	h->next_at = reply_jint(o, "next_at");
+	h->released_at = reply_jint(o, "released_at");
+	h->failures = (int)reply_jint(o, "failures");
 	a = json_object_get(o, "domains");
 	if (!json_is_array(a) || json_array_size(a) > HOLD_DOMAINS_MAX)
 		goto out;

@@ -154,24 +154,6 @@ kind_name(enum route_kind k)
 
 /* --- the stored value: a small versioned JSON object ------------------ */
 
-/* jstr - a string member, or "" when missing or not a string. */
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-/* jint - an integer member, or 0. */
-static int64_t
-jint(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 /* route_encode - the JSON text of rr (malloc'd), or NULL. */
 static char *
 route_encode(const struct route_rec *rr)
@@ -225,11 +207,11 @@ route_decode(const char *buf, size_t len, struct route_rec *rr)
 	memset(rr, 0, sizeof(*rr));
 	if ((o = json_loadb(buf, len, 0, NULL)) == NULL)
 		return -1;
-	if (!json_is_object(o) || jint(o, "v") != ROUTE_FORMAT) {
+	if (!json_is_object(o) || reply_jint(o, "v") != ROUTE_FORMAT) {
 		json_decref(o);
 		return -1;
 	}
-	st = jstr(o, "state");
+	st = reply_jstr(o, "state");
 	if (strcmp(st, "confirmed") == 0)
 		rr->kind = ROUTE_CONFIRMED;
 	else if (strcmp(st, "failed") == 0)
@@ -240,14 +222,14 @@ route_decode(const char *buf, size_t len, struct route_rec *rr)
 		json_decref(o);
 		return -1;
 	}
-	copy_str(rr->policy_id, sizeof(rr->policy_id), jstr(o, "policy_id"));
-	copy_str(rr->mode, sizeof(rr->mode), jstr(o, "mode"));
-	copy_str(rr->mx, sizeof(rr->mx), jstr(o, "mx"));
-	rr->checked_at = jint(o, "checked_at");
-	rr->next_try = jint(o, "next_try");
-	rr->fail_count = (int)jint(o, "fail_count");
-	copy_str(rr->failure, sizeof(rr->failure), jstr(o, "failure"));
-	copy_str(rr->why, sizeof(rr->why), jstr(o, "why"));
+	copy_str(rr->policy_id, sizeof(rr->policy_id), reply_jstr(o, "policy_id"));
+	copy_str(rr->mode, sizeof(rr->mode), reply_jstr(o, "mode"));
+	copy_str(rr->mx, sizeof(rr->mx), reply_jstr(o, "mx"));
+	rr->checked_at = reply_jint(o, "checked_at");
+	rr->next_try = reply_jint(o, "next_try");
+	rr->fail_count = (int)reply_jint(o, "fail_count");
+	copy_str(rr->failure, sizeof(rr->failure), reply_jstr(o, "failure"));
+	copy_str(rr->why, sizeof(rr->why), reply_jstr(o, "why"));
 	a = json_object_get(o, "results");
 	for (i = 0; json_is_array(a) && i < json_array_size(a) &&
 	    rr->nres < sizeof(rr->res) / sizeof(rr->res[0]); i++) {
@@ -256,12 +238,12 @@ route_decode(const char *buf, size_t len, struct route_rec *rr)
 		r = json_array_get(a, i);
 		if (!json_is_object(r))
 			continue;
-		copy_str(x->mx, sizeof(x->mx), jstr(r, "mx"));
-		copy_str(x->result, sizeof(x->result), jstr(r, "result"));
-		copy_str(x->why, sizeof(x->why), jstr(r, "why"));
-		copy_str(x->addr, sizeof(x->addr), jstr(r, "addr"));
-		copy_str(x->helo, sizeof(x->helo), jstr(r, "helo"));
-		x->checked_at = jint(r, "checked_at");
+		copy_str(x->mx, sizeof(x->mx), reply_jstr(r, "mx"));
+		copy_str(x->result, sizeof(x->result), reply_jstr(r, "result"));
+		copy_str(x->why, sizeof(x->why), reply_jstr(r, "why"));
+		copy_str(x->addr, sizeof(x->addr), reply_jstr(r, "addr"));
+		copy_str(x->helo, sizeof(x->helo), reply_jstr(r, "helo"));
+		x->checked_at = reply_jint(r, "checked_at");
 		x->probed = json_is_true(json_object_get(r, "probed"));
 		rr->nres++;
 	}
