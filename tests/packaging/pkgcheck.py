@@ -32,7 +32,9 @@
 #	its useradd makes the account of mtasts.sysusers with that home;
 #	the README's "postmap -q" lines name exactly the default
 #	socketmap_listen and the README's other socketmap_listen layouts;
-#	the README's socket table and the one of mtasts.conf.postfix agree.
+#	the README's socket table and the one of mtasts.conf.postfix agree;
+#	the systemd settings the README names for a policyd that stops
+#	(Restart=...) are those of both units.
 #
 #	Problems go to stdout, one a line; the exit status is 1 if any.
 #
@@ -387,6 +389,20 @@ def check_readme_setup(readme, config_c_path, contrib):
 	if maps != layouts:
 		bad.append("README: postmap -q lines for %s, but socketmap "
 		    "layouts %s" % (sorted(maps), sorted(layouts)))
+	# policyd down: the unit settings the README names are the units'
+	down = readme_section(lines, "When mtasts-policyd is down") or []
+	said = [kv for l in down if l.strip().startswith("systemd ")
+	    for kv in re.findall(r"\b([A-Z][A-Za-z]+=[^\s,]+)", l)]
+	if not said:
+		bad.append("README (When mtasts-policyd is down): no systemd "
+		    "Restart= settings named")
+	for unit in ("mtasts-policyd.service.in", "mtasts-milter.service.in"):
+		with open(os.path.join(contrib, "systemd", unit)) as f:
+			ulines = f.read().split("\n")
+		for kv in said:
+			if kv not in ulines:
+				bad.append("README says the units have %s; %s has "
+				    "not" % (kv, unit))
 	# the socket tables
 	rt = sock_table(post)
 	st = sock_table(slines)
