@@ -60,8 +60,8 @@ GOOD = "mx-good.test"		# enforce, an MX with a good certificate
 BAD = "mx-untrusted.test"	# enforce, an MX with a rogue-CA certificate
 NOPOLICY = "nxdomain.test"	# no _mta-sts name
 
-# README commands of the account section that the test does not run,
-# each with the reason (none: every one runs).
+# README commands of the account section that the test does not run:
+# {program: the reason}. None so far: every one runs.
 EXCEPTIONS = {}
 
 
