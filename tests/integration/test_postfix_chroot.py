@@ -7,7 +7,7 @@
 # milters", "Running Postfix inside tests").
 #
 # DESCRIPTION
-#	A private instance: its own config_directory and queue_directory
+#	A private instance (postfix_world.Postfix): its own config_directory and queue_directory
 #	in a temporary directory, master.cf = Debian's master.cf.dist with
 #	contrib/postfix/master.cf-tlsrpt appended, main.cf = the test's
 #	own keys (paths, 127.0.0.10, the world's CA, maillog_file) followed
@@ -33,206 +33,30 @@ import os
 import grp
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-from helpers import (Daemon, DaemonError, KEEP, NETNS, HERE,
-    wait_until, world_client_config)
+from helpers import Daemon, DaemonError, KEEP, wait_until, world_client_config
+from postfix_world import (Postfix, POSTCONF, STOCK_MASTER, TOP_BUILD,
+    CONTRIB, why_not_postfix, conf_keys, system_account, uids, connect_as,
+    chrooted_smtp_roots)
 
-POSTFIX = "/usr/sbin/postfix"
-POSTCONF = "/usr/sbin/postconf"
-SENDMAIL = "/usr/sbin/sendmail"
-STOCK_MASTER = "/usr/share/postfix/master.cf.dist"
-TOP_SRC = os.environ.get("top_srcdir",
-    os.path.normpath(os.path.join(HERE, "..", "..")))
-TOP_BUILD = os.environ.get("top_builddir", TOP_SRC)
-CONTRIB = os.path.join(TOP_SRC, "contrib", "postfix")
 MILTER = os.path.join(TOP_BUILD, "milter", "mtasts-milter")
-ADDR = "127.0.0.10"	# the world keeps it free for a test Postfix
 TEST_USER = "mtasts-pftest"	# stands for the snippet's "mtasts"
 
 
 def _why_not():
 	"""_why_not - the reason this module cannot run here, or None."""
-	if not NETNS:
-		return "needs the network namespace run (ports 25 and 53)"
-	if os.geteuid() != 0:
-		return "Postfix runs as root"
-	for p in (POSTFIX, POSTCONF, SENDMAIL, STOCK_MASTER):
-		if not os.path.exists(p):
-			return "no %s (Debian package postfix)" % p
-	if not os.path.exists(MILTER):
-		return "no %s" % MILTER
-	try:
-		grp.getgrnam("postfix")
-		grp.getgrnam("postdrop")
-	except KeyError:
-		return "no postfix or postdrop group"
-	return None
+	why = why_not_postfix()
+	if why is None and not os.path.exists(MILTER):
+		why = "no %s" % MILTER
+	return why
 
 
 pytestmark = pytest.mark.skipif(_why_not() is not None,
     reason=_why_not() or "")
-
-
-def _conf_keys(path, queue_dir):
-	"""_conf_keys - the key = value lines of a contrib mtasts.conf
-	snippet, /var/spool/postfix replaced by queue_dir; repeated keys
-	become lists."""
-	conf = {}
-	with open(path) as f:
-		for line in f:
-			line = line.strip()
-			if not line or line.startswith("#"):
-				continue
-			k, _, v = line.partition("=")
-			v = v.strip().replace("/var/spool/postfix", queue_dir)
-			k = k.strip()
-			if k in conf:
-				old = conf[k]
-				conf[k] = (old if isinstance(old, list) else [old]) + [v]
-			else:
-				conf[k] = v
-	return conf
-
-
-class Postfix:
-	"""Postfix - a private instance with the stock chrooted master.cf."""
-
-	def __init__(self, top, ca_file):
-		self.top = top
-		self.conf_dir = os.path.join(top, "etc")
-		self.queue_dir = os.path.join(top, "spool")
-		self.data_dir = os.path.join(top, "data")
-		self.maillog = os.path.join(top, "maillog")
-		for d in (self.conf_dir, self.queue_dir, self.data_dir):
-			os.mkdir(d)
-		shutil.chown(self.data_dir, "postfix", "postfix")
-		with open(os.path.join(CONTRIB, "main.cf")) as f:
-			snippet = f.read()
-		with open(os.path.join(self.conf_dir, "main.cf"), "w") as f:
-			f.write("""# written by test_postfix_chroot.py
-compatibility_level = 3.6
-queue_directory = %(q)s
-data_directory = %(data)s
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = client.example
-mydomain = example
-myorigin = $myhostname
-mydestination =
-alias_maps =
-alias_database =
-local_recipient_maps =
-inet_interfaces = %(addr)s
-inet_protocols = ipv4
-smtp_bind_address = %(addr)s
-maillog_file = %(log)s
-maillog_file_prefixes = %(top)s
-smtp_tls_CAfile = %(ca)s
-smtp_dns_support_level = enabled
-# contrib/postfix/main.cf as shipped:
-%(snippet)s""" % {"q": self.queue_dir, "data": self.data_dir,
-			    "addr": ADDR, "log": self.maillog, "top": top,
-			    "ca": ca_file, "snippet": snippet})
-		with open(STOCK_MASTER) as f:
-			master = f.read()
-		with open(os.path.join(CONTRIB, "master.cf-tlsrpt")) as f:
-			master += f.read()
-		with open(os.path.join(self.conf_dir, "master.cf"), "w") as f:
-			f.write(master)
-		# What Debian's postfix start-up copies into the chroot.
-		etc = os.path.join(self.queue_dir, "etc")
-		os.mkdir(etc)
-		for name in ("resolv.conf", "hosts", "services", "host.conf",
-		    "nsswitch.conf", "localtime"):
-			src = os.path.join("/etc", name)
-			if os.path.exists(src):
-				shutil.copy(src, os.path.join(etc, name))
-		# mtasts.conf.postfix: install -d -o mtasts -g postfix -m 0750
-		self.sock_dir = os.path.join(self.queue_dir, "mtasts")
-		os.mkdir(self.sock_dir)
-		shutil.chown(self.sock_dir, TEST_USER, "postfix")
-		os.chmod(self.sock_dir, 0o750)
-
-	def env(self):
-		e = dict(os.environ)
-		e["MAIL_CONFIG"] = self.conf_dir
-		return e
-
-	def run(self, *argv, check=True, cwd=None, timeout=60):
-		r = subprocess.run(list(argv), env=self.env(), cwd=cwd,
-		    capture_output=True, text=True, timeout=timeout)
-		if check and r.returncode != 0:
-			raise AssertionError("%s: exit %d: %s%s\n%s" % (argv,
-			    r.returncode, r.stdout, r.stderr, self.log()))
-		return r
-
-	def start(self):
-		# Postfix wants inet_interfaces to be an address of an
-		# interface: give it to lo (the namespace is ours alone).
-		r = subprocess.run(["ip", "-4", "addr", "show", "dev", "lo"],
-		    capture_output=True, text=True)
-		if " %s/" % ADDR not in r.stdout:
-			subprocess.run(["ip", "addr", "add", ADDR + "/32", "dev",
-			    "lo"], check=True)
-		self.run(POSTFIX, "-c", self.conf_dir, "check")
-		self.run(POSTFIX, "-c", self.conf_dir, "start")
-		if not wait_until(lambda: os.path.exists(os.path.join(
-		    self.queue_dir, "pid", "master.pid")), timeout=20):
-			raise AssertionError("postfix did not start: " + self.log())
-
-	def stop(self):
-		self.run(POSTFIX, "-c", self.conf_dir, "stop", check=False)
-		pidf = os.path.join(self.queue_dir, "pid", "master.pid")
-		wait_until(lambda: not os.path.exists(pidf), timeout=20)
-
-	def log(self):
-		try:
-			with open(self.maillog, errors="replace") as f:
-				return f.read()
-		except OSError:
-			return ""
-
-	def send(self, sender, rcpt, subject):
-		msg = ("From: <%s>\nTo: <%s>\nSubject: %s\n\n"
-		    "test_postfix_chroot\n" % (sender, rcpt, subject))
-		r = subprocess.run([SENDMAIL, "-f", sender, rcpt], input=msg,
-		    env=self.env(), capture_output=True, text=True, timeout=60)
-		assert r.returncode == 0, r.stderr
-
-	def queue_ids(self, log_text, rcpt):
-		"""queue_ids - the queue ids the log shows for a recipient."""
-		ids = []
-		for line in log_text.splitlines():
-			if "to=<%s>" % rcpt in line:
-				qid = line.split(": ", 1)[0].split()[-1]
-				qid = line.split("]: ", 1)[1].split(":", 1)[0] \
-				    if "]: " in line else qid
-				ids.append(qid)
-		return ids
-
-
-def _test_account():
-	"""_test_account - (uid, gid) of TEST_USER, a system account with a
-	group of its own, made as the README says if it is missing."""
-	for _ in range(20):
-		try:
-			pw = pwd.getpwnam(TEST_USER)
-			return pw.pw_uid, pw.pw_gid
-		except KeyError:
-			pass
-		r = subprocess.run(["useradd", "--system", "--user-group",
-		    "--no-create-home", "--home-dir", "/nonexistent",
-		    "--shell", "/usr/sbin/nologin", TEST_USER],
-		    capture_output=True, text=True)
-		if r.returncode not in (0, 9):	# 9: made meanwhile
-			time.sleep(0.5)		# /etc/passwd locked: again
-	raise AssertionError("cannot create %s: %s" % (TEST_USER, r.stderr))
 
 
 def _own_files(d, uid, gid):
@@ -254,11 +78,11 @@ def _own_files(d, uid, gid):
 
 @pytest.fixture(scope="module")
 def setup(world):
-	uid, gid = _test_account()
+	uid, gid = system_account(TEST_USER)
 	top = tempfile.mkdtemp(prefix="mtpf", dir="/tmp")
 	os.chmod(top, 0o755)
-	pf = Postfix(top, world.ca_file)
-	conf = _conf_keys(os.path.join(CONTRIB, "mtasts.conf.postfix"),
+	pf = Postfix(top, world.ca_file, sock_owner=TEST_USER)
+	conf = conf_keys(os.path.join(CONTRIB, "mtasts.conf.postfix"),
 	    pf.queue_dir)
 	# The snippet as shipped, its account renamed to the test's.
 	assert conf.pop("user") == "mtasts" and conf.pop("group") == "mtasts"
@@ -350,37 +174,12 @@ def test_sockets_are_reachable_by_postfix(setup):
 		assert st.st_mode & 0o060 == 0o060, name
 
 
-def _uids(pid):
-	with open("/proc/%d/status" % pid) as f:
-		return [l.split()[1:] for l in f if l.startswith("Uid:")][0]
-
-
 def test_daemons_run_as_their_user(setup):
 	"""Both daemons run as the snippet's user (only policyd's release
 	helper stays root)."""
 	pf, d = setup
-	assert _uids(d.proc.pid) == [str(pf.uid)] * 4
-	assert _uids(pf.milter_pid) == [str(pf.uid)] * 4
-
-
-def _connect_as(uid, gid, path):
-	"""_connect_as - errno of connecting to path as uid:gid (0: ok)."""
-	pid = os.fork()
-	if pid == 0:
-		code = 0
-		try:
-			os.setgroups([])
-			os.setgid(gid)
-			os.setuid(uid)
-			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-			try:
-				s.connect(path)
-			except OSError as e:
-				code = e.errno
-		finally:
-			os._exit(code)
-	_, st = os.waitpid(pid, 0)
-	return os.waitstatus_to_exitcode(st)
+	assert uids(d.proc.pid) == [str(pf.uid)] * 4
+	assert uids(pf.milter_pid) == [str(pf.uid)] * 4
 
 
 def test_control_socket_is_not_postfixs(setup):
@@ -393,9 +192,9 @@ def test_control_socket_is_not_postfixs(setup):
 	    pf.gid, 0o660)
 	postfix = pwd.getpwnam("postfix")
 	gid = grp.getgrnam("postfix").gr_gid
-	assert _connect_as(postfix.pw_uid, gid, os.path.join(pf.sock_dir,
+	assert connect_as(postfix.pw_uid, gid, os.path.join(pf.sock_dir,
 	    "socketmap.sock")) == 0
-	assert _connect_as(postfix.pw_uid, gid, d.ctl_path) == 13  # EACCES
+	assert connect_as(postfix.pw_uid, gid, d.ctl_path) == 13  # EACCES
 	# root's mtasts-ctl works.
 	assert d.ctl("status")["ok"] is True
 
@@ -409,28 +208,6 @@ def test_relative_socketmap_from_the_queue_directory(setup):
 	    cwd=pf.queue_dir)
 	assert r.stdout.strip() == \
 	    "secure match=mx.mx-good.test servername=hostname"
-
-
-def _chrooted_smtp_roots(pf):
-	"""_chrooted_smtp_roots - the root directory of every running
-	smtp(8) process of this instance."""
-	roots = []
-	for pid in os.listdir("/proc"):
-		if not pid.isdigit():
-			continue
-		try:
-			with open("/proc/%s/cmdline" % pid, "rb") as f:
-				argv = f.read().split(b"\0")
-			if argv[0] != b"smtp":
-				continue
-			with open("/proc/%s/environ" % pid, "rb") as f:
-				env = f.read().split(b"\0")
-			if ("MAIL_CONFIG=" + pf.conf_dir).encode() not in env:
-				continue
-			roots.append(os.readlink("/proc/%s/root" % pid))
-		except OSError:
-			continue
-	return roots
 
 
 def test_delivery_over_verified_tls(setup, world):
@@ -458,7 +235,7 @@ def test_delivery_over_verified_tls(setup, world):
 	assert "status=sent" in log
 	# The policy came through the chroot: the smtp client that delivered
 	# runs with the queue directory as its root.
-	roots = _chrooted_smtp_roots(pf)
+	roots = chrooted_smtp_roots(pf)
 	assert roots and all(r == pf.queue_dir for r in roots), roots
 
 
