@@ -49,6 +49,16 @@
 #	MX_BEHAVIOURS (its A record, its certificate, optionally an MX record
 #	of a domain); mx_catalogue() cases are loaded with the catalogue.
 #
+#	DNSSEC (dnssec.py): the zones of SIGNED_ZONES are signed on line
+#	with a key of their own (dnssec/ZONE.key); w.trust_anchor names a
+#	file with their DS records that a validating resolver is given
+#	(dnssec_trust_anchor). set_tlsa() publishes TLSA RRs, tlsa_rr()
+#	computes one from a certificate; set_behaviour(NAME, "bogus", TYPE)
+#	breaks the signatures of an RRset. The dane_catalogue() cases (TLSA
+#	data made from this world's certificates) are loaded with the
+#	catalogue; MX behaviour "good-chain" sends the test CA after the
+#	leaf (for DANE-TA).
+#
 #	The default catalogue (catalogue.py) is loaded unless catalogue=False.
 #	add_bulk(N) adds bNNNNN.bulk.test domains (all valid) served from
 #	test-CA certificates of 1000 SANs each.
@@ -78,6 +88,10 @@ sys.path.insert(0, HERE)
 
 from ca import CertFactory  # noqa: E402
 import catalogue as catmod  # noqa: E402
+try:
+	import dnssec  # noqa: E402
+except ImportError:		# no python3-dnspython: no signed zones
+	dnssec = None
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else \
     sys.executable
@@ -96,9 +110,13 @@ SMTP_MODE_ADDRS = {
 }
 SMTP_DEAD_ADDR = "127.0.0.29"
 
+# Zones signed by the DNS server; their DS records are the trust anchor.
+SIGNED_ZONES = [catmod.SIGNED_ZONE]
+
 # add_mx behaviours: (protocol mode, certificate kind for mx_cert_for).
 MX_BEHAVIOURS = {
 	"good": ("normal", "valid"),
+	"good-chain": ("normal", "valid-chain"),
 	"nostarttls": ("nostarttls", "valid"),
 	"starttls-refused": ("starttls-refused", "valid"),
 	"badname": ("normal", "mismatch"),
@@ -165,6 +183,10 @@ class World:
 		self.rogue_ca_file = self.certs.rogue_cert
 		self.cases = {}
 		self.mx_cases = {}
+		self.dane_cases = {}
+		self.dnssec_dir = os.path.join(self.dir, "dnssec")
+		self.trust_anchor = os.path.join(self.dnssec_dir,
+		    "trust-anchor.key")
 		self._batch = 0
 		self._dirty = False
 		if _attach:
@@ -192,12 +214,30 @@ class World:
 		    "behaviour": {}, "hosts": {},
 		    "default_cert": {"cert": default,
 		    "key": self.certs.leaf_key}, "bulk": None,
-		    "mx_hosts": {}, "smtp": {"slow_banner_delay": 60}}
+		    "mx_hosts": {}, "smtp": {"slow_banner_delay": 60},
+		    "signed": {}}
+		if dnssec is not None:
+			self._sign_zones(SIGNED_ZONES)
 		with self.batch():
 			if catalogue:
 				self.load_catalogue()
 			if bulk:
 				self.add_bulk(bulk)
+
+	def _sign_zones(self, zones):
+		"""_sign_zones - a key per zone, the state entry, the anchor file."""
+		os.makedirs(self.dnssec_dir, exist_ok=True)
+		lines = []
+		for z in zones:
+			key = dnssec.make_key(os.path.join(self.dnssec_dir,
+			    _norm(z) + ".key"))
+			self.state["signed"][_norm(z)] = {"key": key}
+			lines.append(dnssec.anchor_line(z, key))
+		tmp = self.trust_anchor + ".tmp"
+		with open(tmp, "w") as f:
+			f.write("; test trust anchors of the mtasts world\n" +
+			    "\n".join(lines) + "\n")
+		os.replace(tmp, self.trust_anchor)
 
 	@classmethod
 	def attach(cls, directory):
@@ -407,6 +447,15 @@ class World:
 		parent = host.split(".", 1)[1] if "." in host else host
 		if kind == "valid":
 			return cf.leaf(label, sans=[host])
+		if kind == "valid-chain":
+			leaf = cf.leaf(label, sans=[host])
+			chain = leaf[:-len(".crt")] + ".chain.crt"
+			with open(leaf) as f, open(cf.ca_cert) as g:
+				text = f.read() + g.read()
+			with open(chain + ".tmp", "w") as f:
+				f.write(text)
+			os.replace(chain + ".tmp", chain)
+			return chain
 		if kind == "mismatch":
 			return cf.leaf(label, sans=["mx.other.test"])
 		if kind == "expired":
@@ -484,6 +533,44 @@ class World:
 		self.set_records("_smtp._tls." + _norm(domain),
 		    [["TXT", s] for s in _rr_list(rrs)])
 
+	def tlsa_rr(self, host, usage, selector, mtype, source="leaf"):
+		"""tlsa_rr - one TLSA RR [usage, selector, mtype, HEX] for host.
+
+		source: "leaf" (the certificate host presents), "ca" (the test
+		CA), "rogue" (the rogue CA), or a certificate file."""
+		if source == "leaf":
+			cert = self.state["mx_hosts"][_norm(host)]["cert"]
+		elif source == "ca":
+			cert = self.ca_file
+		elif source == "rogue":
+			cert = self.rogue_ca_file
+		else:
+			cert = source
+		return [int(usage), int(selector), int(mtype),
+		    dnssec.tlsa_data(cert, int(selector), int(mtype))]
+
+	def set_tlsa(self, host, rrs, port=25):
+		"""set_tlsa - the TLSA RRs of _PORT._tcp.HOST ([] removes them)."""
+		self.set_records("_%d._tcp.%s" % (port, _norm(host)),
+		    [["TLSA", list(r)] for r in rrs])
+
+	def apply_dane_case(self, case):
+		"""apply_dane_case - publish one catalogue DaneCase."""
+		d = _norm(case.domain)
+		with self.batch():
+			self.add_domain(d, id="dane1", mode=case.mode,
+			    mx=case.policy_mx, mx_records=False)
+			for host, beh in case.hosts.items():
+				self.add_mx(host, beh)
+			self.set_mx_records(d, case.mx)
+			for host, specs in case.tlsa.items():
+				self.set_tlsa(host, [self.tlsa_rr(host, *sp)
+				    for sp in specs])
+			for key in case.bogus:
+				name, _, qtype = key.partition("/")
+				self.set_behaviour(name, "bogus", qtype or None)
+		self.dane_cases[d] = case
+
 	def set_smtp(self, **fields):
 		"""set_smtp - server-wide SMTP settings (slow_banner_delay)."""
 		self.state["smtp"].update(fields)
@@ -549,6 +636,9 @@ class World:
 				self.apply_case(case)
 			for case in catmod.mx_catalogue():
 				self.apply_mx_case(case)
+			if dnssec is not None:
+				for case in catmod.dane_catalogue():
+					self.apply_dane_case(case)
 
 	# --- processes ----------------------------------------------------
 
