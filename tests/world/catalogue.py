@@ -40,7 +40,7 @@
 #	certificate, "ca": the test CA, "rogue": the rogue CA, which no MX
 #	uses), some with broken signatures (bogus: "NAME/TYPE" keys). The
 #	expectation per host: tlsa, what a validating resolver makes of
-#	the TLSA lookup ("secure", "bogus", "nodata" for a secure denial,
+#	the TLSA lookup ("secure", "bogus", "nxdomain" for a secure denial,
 #	"insecure"), mx the DNSSEC status of the domain's MX RRset, dane
 #	the probe result when DANE is required with that TLSA answer, and
 #	webpki the probe result without DANE.
@@ -626,7 +626,7 @@ def dane_catalogue():
 	c.append(DaneCase("twomx." + S, ["D5"], "TLSA on MX 10 only",
 	    {"mx1.twomx." + S: "good", "mx2.twomx." + S: "good"},
 	    {"mx1.twomx." + S: [(3, 1, 1, "leaf")]},
-	    {"mx1.twomx." + S: ok, "mx2.twomx." + S: {"tlsa": "nodata",
+	    {"mx1.twomx." + S: ok, "mx2.twomx." + S: {"tlsa": "nxdomain",
 	    "dane": "dane-required", "webpki": "success"}}))
 	c.append(DaneCase("dane-insecure.test", ["D6"], "unsigned zone with "
 	    "TLSA: not DANE", {"mx.dane-insecure.test": "good"},
