@@ -289,3 +289,32 @@ def test_tlsa_servfail_is_no_answer(world, tmp_path):
 	assert r["tlsa"]["sec"] == "unknown", r
 	assert r["result"] == "unreachable" and "lookup failed" in r["why"]
 	world.set_behaviour("_25._tcp." + host, None)
+
+
+def _chain_file(world, tmp_path, leaf):
+	"""_chain_file - leaf followed by the test CA, as one PEM file."""
+	path = tmp_path / "chain.crt"
+	with open(leaf) as f, open(world.ca_file) as g:
+		path.write_text(f.read() + g.read())
+	return str(path)
+
+
+def test_dane_ta_checks_the_name(world, tmp_path):
+	# DANE-TA(2): the chain ends at the TLSA's anchor, and the leaf must
+	# still carry the MX name (RFC 7672 §3.1.2).
+	host = fresh_host(world)
+	wrong = world.mx_cert_for(host, "mismatch")
+	world.add_mx(host, "good", cert=_chain_file(world, tmp_path, wrong))
+	world.set_tlsa(host, [world.tlsa_rr(host, 2, 1, 1, "ca")])
+	r = dane(world, tmp_path, "probe", host)
+	assert r["result"] == "certificate-host-mismatch", r
+	assert r["why"].startswith("DANE: "), r
+
+
+def test_dane_ta_digest_needs_the_chain(world, tmp_path):
+	# A digest of the anchor matches only a certificate the server sends
+	# (RFC 7671 §5.2.2): a leaf alone matches no TLSA RR.
+	host = fresh_host(world)
+	world.set_tlsa(host, [world.tlsa_rr(host, 2, 1, 1, "ca")])
+	r = dane(world, tmp_path, "probe", host)
+	assert r["result"] == "tlsa-invalid", r

@@ -164,7 +164,9 @@ class SignedZone:
 		self.origin = dns.name.from_text(zone)
 		self.key = load_key(key_path)
 		self.dnskey = dnskey_of(self.key)
-		self.lock = threading.Lock()
+		# Held around build() and answer() by the server (so a
+		# rebuild never swaps the data under an answer) and by _sign().
+		self.lock = threading.RLock()
 		self.sigs = {}
 		self.built_for = None
 		self.nodes = {}

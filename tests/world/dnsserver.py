@@ -344,7 +344,7 @@ class Engine:
 			    else 512
 		with sz.lock:
 			sz.build(st.signed_records[z], st.ttl, st.generation)
-		out, word, n = sz.answer(data, st.behaviour, limit)
+			out, word, n = sz.answer(data, st.behaviour, limit)
 		self.log(proto, qname, qtype, word, n)
 		return out
 
