@@ -17,6 +17,8 @@
 #	/usr/bin/python3 world.py mx --dir D HOST BEHAVIOUR [--domain D]
 #	    [--pref N]
 #	/usr/bin/python3 world.py smtp-log --dir D [HOST]
+#	/usr/bin/python3 world.py tlsa --dir D HOST [U S M [SOURCE]] ...
+#	/usr/bin/python3 world.py dns --dir D NAME bogus [--type TYPE]
 #
 #	from world import World
 #	w = World("/tmp/w"); w.start()
@@ -64,7 +66,8 @@
 #	test-CA certificates of 1000 SANs each.
 #
 #	"up" runs a world in the foreground, prints "dns ADDR PORT", "https
-#	ADDR PORT", "smtp ADDR PORT", "ca FILE", "dir D" and then "ready",
+#	ADDR PORT", "smtp ADDR PORT", "ca FILE", "trust-anchor FILE", "dir
+#	D" and then "ready",
 #	and stops on SIGINT
 #	or SIGTERM. The other commands change or inspect a running world
 #	through its directory.
@@ -858,6 +861,7 @@ def _cmd_up(args):
 	print("https %s %d" % (w.addr, w.https_port))
 	print("smtp %s %d" % (w.addr, w.smtp_port))
 	print("ca %s" % w.ca_file)
+	print("trust-anchor %s" % w.trust_anchor)
 	print("dir %s" % w.dir)
 	print("ready", flush=True)
 	done = []
@@ -923,7 +927,8 @@ def main(argv=None):
 	p.add_argument("--dir", required=True)
 	p.add_argument("name")
 	p.add_argument("what", choices=["servfail", "timeout", "refused",
-	    "nxdomain", "ok"])
+	    "nxdomain", "bogus", "ok"])
+	p.add_argument("--type", help="only this record type (e.g. TLSA)")
 	p = sub.add_parser("count", help="HTTP requests of a policy host")
 	p.add_argument("--dir", required=True)
 	p.add_argument("domain")
@@ -933,6 +938,12 @@ def main(argv=None):
 	p.add_argument("behaviour", choices=sorted(MX_BEHAVIOURS))
 	p.add_argument("--domain", help="also an MX record of this domain")
 	p.add_argument("--pref", type=int, default=10)
+	p = sub.add_parser("tlsa", help="set the TLSA RRs of _25._tcp.HOST")
+	p.add_argument("--dir", required=True)
+	p.add_argument("host")
+	p.add_argument("spec", nargs="*", metavar="U,S,M[,SOURCE]",
+	    help="usage,selector,mtype and leaf|ca|rogue|FILE (default "
+	    "leaf); none removes them")
 	p = sub.add_parser("smtp-log", help="SMTP sessions, one JSON a line")
 	p.add_argument("--dir", required=True)
 	p.add_argument("host", nargs="?")
@@ -963,12 +974,18 @@ def main(argv=None):
 		w.set_host(args.domain, **fields)
 	elif args.cmd == "dns":
 		w.set_behaviour(args.name, None if args.what == "ok" else
-		    args.what)
+		    args.what, args.type)
 	elif args.cmd == "count":
 		print(w.fetch_count(args.domain))
 	elif args.cmd == "mx":
 		w.add_mx(args.host, args.behaviour, domain=args.domain,
 		    pref=args.pref)
+	elif args.cmd == "tlsa":
+		rrs = []
+		for spec in args.spec:
+			f = spec.split(",")
+			rrs.append(w.tlsa_rr(args.host, *f[:4]))
+		w.set_tlsa(args.host, rrs)
 	elif args.cmd == "smtp-log":
 		for ev in w.smtp_sessions(args.host):
 			print(json.dumps(ev))
