@@ -569,6 +569,7 @@ def mx_catalogue():
 
 
 SIGNED_ZONE = "dnssec.test"
+UNSIGNED_CHILD = "unsigned." + SIGNED_ZONE	# insecure delegation
 
 
 class DaneCase:
@@ -591,8 +592,10 @@ class DaneCase:
 		self.mx_sec = mx_sec
 		# host -> {"tlsa": ..., "dane": ..., "webpki": ...}
 		self.expect = {h: dict(v) for h, v in expect.items()}
-		self.signed = domain == SIGNED_ZONE or \
-		    domain.endswith("." + SIGNED_ZONE)
+		self.signed = (domain == SIGNED_ZONE or
+		    domain.endswith("." + SIGNED_ZONE)) and not (
+		    domain == UNSIGNED_CHILD or
+		    domain.endswith("." + UNSIGNED_CHILD))
 
 	@property
 	def name(self):
@@ -632,6 +635,13 @@ def dane_catalogue():
 	    "TLSA: not DANE", {"mx.dane-insecure.test": "good"},
 	    {"mx.dane-insecure.test": [(3, 1, 1, "leaf")]},
 	    {"mx.dane-insecure.test": {"tlsa": "insecure",
+	    "dane": "dane-required", "webpki": "success"}},
+	    mx_sec="insecure"))
+	c.append(DaneCase(UNSIGNED_CHILD, ["D6"], "TLSA in an unsigned zone "
+	    "delegated from the signed one (proven insecure): not DANE",
+	    {"mx." + UNSIGNED_CHILD: "good"},
+	    {"mx." + UNSIGNED_CHILD: [(3, 1, 1, "leaf")]},
+	    {"mx." + UNSIGNED_CHILD: {"tlsa": "insecure",
 	    "dane": "dane-required", "webpki": "success"}},
 	    mx_sec="insecure"))
 	c.append(DaneCase("testing." + S, ["D7"], "STS testing + DANE-EE",

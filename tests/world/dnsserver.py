@@ -24,10 +24,14 @@
 #	  bulk		{"zone", "count", "id", "addr"}: synthesises
 #			bNNNNN.ZONE (MX), _mta-sts.bNNNNN.ZONE (TXT),
 #			mta-sts.bNNNNN.ZONE and mail.bNNNNN.ZONE (A)
-#	  signed	{zone: {"key": PEM}}: zones inside "zones" that are
-#			DNSSEC-signed (dnssec.py): their answers carry
-#			RRSIGs and NSEC proofs; behaviour "bogus" breaks
-#			a name's signatures
+#	  signed	{zone: {"key": PEM, "insecure": [CHILD, ...]}}: zones
+#			inside "zones" that are DNSSEC-signed (dnssec.py):
+#			their answers carry RRSIGs and NSEC proofs;
+#			behaviour "bogus" breaks a name's signatures. Each
+#			CHILD is an unsigned zone delegated from the signed
+#			one: its names are answered unsigned, and the
+#			parent proves the delegation insecure (DS query:
+#			NSEC with NS and without DS, RFC 4035 §5.2)
 #
 #	Record types: also TLSA ([usage, selector, mtype, HEX]).
 #
@@ -99,6 +103,7 @@ class Store:
 		self.bulk = None
 		self.signed = {}		# zone -> dnssec.SignedZone
 		self.signed_records = {}	# zone -> its records
+		self.insecure_children = {}	# zone -> unsigned child zones
 		self.generation = 0
 		self.maybe_reload()
 
@@ -132,7 +137,7 @@ class Store:
 		self.behaviour = behaviour
 		self.exists = exists
 		self.bulk = state.get("bulk")
-		signed, srecs = {}, {}
+		signed, srecs, children = {}, {}, {}
 		for z, info in (state.get("signed") or {}).items():
 			z = _norm(z)
 			old = self.signed.get(z)
@@ -141,16 +146,28 @@ class Store:
 			elif dnssec is not None:
 				signed[z] = dnssec.SignedZone(z, info["key"])
 				signed[z].key_path = info["key"]
+			kids = [_norm(c) for c in info.get("insecure", [])]
+			children[z] = kids
 			srecs[z] = {n: r for n, r in records.items()
-			    if n == z or n.endswith("." + z)}
+			    if (n == z or n.endswith("." + z)) and
+			    not any(n == c or n.endswith("." + c) for c in kids)}
+			for c in kids:		# the delegation point: NS only
+				srecs[z][c] = [["NS", "ns." + c]]
 		self.signed = signed
 		self.signed_records = srecs
+		self.insecure_children = children
 		self.generation += 1
 
-	def signed_zone_of(self, name):
-		"""signed_zone_of - the signed zone holding name, or None."""
+	def signed_zone_of(self, name, qtype):
+		"""signed_zone_of - the signed zone that answers name and qtype,
+		or None (the DS of an insecure child is the parent's)."""
 		for z in self.signed_records:
 			if name == z or name.endswith("." + z):
+				for c in self.insecure_children.get(z, []):
+					if name == c and qtype == "DS":
+						return z
+					if name == c or name.endswith("." + c):
+						return None
 				return z
 		return None
 
@@ -327,7 +344,7 @@ class Engine:
 		st.maybe_reload()
 		qname = _norm(req.q.qname)
 		qtype = QTYPE.get(req.q.qtype, str(req.q.qtype))
-		z = st.signed_zone_of(qname)
+		z = st.signed_zone_of(qname, qtype)
 		if z is None:
 			return None
 		what = st.behaviour.get(qname + "/" + qtype) or \

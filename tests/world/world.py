@@ -114,7 +114,9 @@ SMTP_MODE_ADDRS = {
 SMTP_DEAD_ADDR = "127.0.0.29"
 
 # Zones signed by the DNS server; their DS records are the trust anchor.
+# An insecure child is an unsigned zone delegated from its signed parent.
 SIGNED_ZONES = [catmod.SIGNED_ZONE]
+INSECURE_CHILDREN = {catmod.SIGNED_ZONE: [catmod.UNSIGNED_CHILD]}
 
 # add_mx behaviours: (protocol mode, certificate kind for mx_cert_for).
 MX_BEHAVIOURS = {
@@ -234,7 +236,8 @@ class World:
 		for z in zones:
 			key = dnssec.make_key(os.path.join(self.dnssec_dir,
 			    _norm(z) + ".key"))
-			self.state["signed"][_norm(z)] = {"key": key}
+			self.state["signed"][_norm(z)] = {"key": key,
+			    "insecure": INSECURE_CHILDREN.get(z, [])}
 			lines.append(dnssec.anchor_line(z, key))
 		tmp = self.trust_anchor + ".tmp"
 		with open(tmp, "w") as f:
