@@ -318,3 +318,21 @@ def test_dane_ta_digest_needs_the_chain(world, tmp_path):
 	world.set_tlsa(host, [world.tlsa_rr(host, 2, 1, 1, "ca")])
 	r = dane(world, tmp_path, "probe", host)
 	assert r["result"] == "tlsa-invalid", r
+
+
+def test_world_signs_only_for_do(world):
+	# The world's server: RRSIGs only for a query with the DO bit, and
+	# the unsigned rest of test. answers as before.
+	import dns.message
+	import dns.query
+	import dns.rdatatype
+	name = "_25._tcp.mx.ee." + SIGNED_ZONE
+	for do in (True, False):
+		q = dns.message.make_query(name, "TLSA", want_dnssec=do)
+		r = dns.query.udp(q, world.addr, port=world.dns_port, timeout=5)
+		types = {rr.rdtype for rr in r.answer}
+		assert dns.rdatatype.TLSA in types, r
+		assert (dns.rdatatype.RRSIG in types) == do, r
+	q = dns.message.make_query("enforce.test", "MX", want_dnssec=True)
+	r = dns.query.udp(q, world.addr, port=world.dns_port, timeout=5)
+	assert [rr.rdtype for rr in r.answer] == [dns.rdatatype.MX], r
