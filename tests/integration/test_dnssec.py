@@ -336,3 +336,49 @@ def test_world_signs_only_for_do(world):
 	q = dns.message.make_query("enforce.test", "MX", want_dnssec=True)
 	r = dns.query.udp(q, world.addr, port=world.dns_port, timeout=5)
 	assert [rr.rdtype for rr in r.answer] == [dns.rdatatype.MX], r
+
+
+# --- a validating resolver for MTAs (unbound in front of the world) --------
+
+@pytest.fixture(scope="module")
+def validator(world):
+	if not os.path.exists("/usr/sbin/unbound"):
+		pytest.skip("no /usr/sbin/unbound (apt-get install unbound)")
+	addr = world.start_validator()
+	yield addr
+	world.stop_validator()
+
+
+def _ask(validator, name, qtype):
+	import dns.message
+	import dns.query
+	q = dns.message.make_query(name, qtype, want_dnssec=True)
+	return dns.query.udp(q, validator[0], port=validator[1], timeout=10)
+
+
+def test_validator_ad_bit(world, validator):
+	import dns.flags
+	import dns.rcode
+	r = _ask(validator, "_25._tcp.mx.ee." + SIGNED_ZONE, "TLSA")
+	assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+	assert r.flags & dns.flags.AD, r
+	# bogus: a validating resolver answers SERVFAIL
+	r = _ask(validator, "_25._tcp.mx.bogus." + SIGNED_ZONE, "TLSA")
+	assert r.rcode() == dns.rcode.SERVFAIL, r
+	# insecure: answered, without AD
+	for name in ("_25._tcp.mx.dane-insecure.test",
+	    "_25._tcp.mx.unsigned." + SIGNED_ZONE):
+		r = _ask(validator, name, "TLSA")
+		assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+		assert not r.flags & dns.flags.AD, r
+	# secure denial of a TLSA name
+	r = _ask(validator, "_25._tcp.mx2.twomx." + SIGNED_ZONE, "TLSA")
+	assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & dns.flags.AD, r
+
+
+def test_libunbound_through_validator(world, validator, tmp_path):
+	# libunbound forwarding to the validating unbound still validates
+	# itself with the anchor (DO answers pass through).
+	c = dnssec_config(world, dns_forwarder="%s@%d" % validator)
+	r = cli(tmp_path, c, "tlsa", "mx.ee." + SIGNED_ZONE)
+	assert (r["status"], r["sec"]) == ("ok", "secure") and r["dane"], r

@@ -61,6 +61,12 @@
 #	catalogue; MX behaviour "good-chain" sends the test CA after the
 #	leaf (for DANE-TA).
 #
+#	start_validator() runs Debian's unbound daemon as a validating
+#	recursive resolver in front of the world's DNS (for MTAs such as
+#	Postfix that rely on the AD bit of their resolver): it forwards
+#	everything to the world's server, validates with w.trust_anchor,
+#	and keeps test. and example. insecure.
+#
 #	The default catalogue (catalogue.py) is loaded unless catalogue=False.
 #	add_bulk(N) adds bNNNNN.bulk.test domains (all valid) served from
 #	test-CA certificates of 1000 SANs each.
@@ -96,6 +102,7 @@ try:
 except ImportError:		# no python3-dnspython: no signed zones
 	dnssec = None
 
+UNBOUND = os.environ.get("UNBOUND", "/usr/sbin/unbound")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else \
     sys.executable
 EXPIRED = ("20200101000000Z", "20200201000000Z")
@@ -179,6 +186,8 @@ class World:
 		self.smtp_port = None
 		self.smtp_addrs = {}		# mode -> address actually bound
 		self.procs = []
+		self.validator = None		# (addr, port) of start_validator()
+		self.validator_proc = None
 		self.state_path = os.path.join(self.dir, "state.json")
 		self.dns_log = os.path.join(self.dir, "dns.log")
 		self.https_log = os.path.join(self.dir, "https.log")
@@ -713,8 +722,94 @@ class World:
 		atexit.register(self.stop)
 		return self
 
+	def start_validator(self, addr="127.0.0.53", port=0, timeout=15):
+		"""start_validator - unbound(8) validating in front of the world.
+
+		Listens on addr:port (port 0: a free one), forwards every name
+		to the world's DNS server, validates with the world's trust
+		anchor (so answers in the signed zone get the AD bit and bogus
+		ones SERVFAIL) and treats the rest of test. and example. as
+		insecure. Returns (addr, port); stop() ends it too."""
+		import socket
+		if self.validator_proc is not None:
+			return self.validator
+		if port == 0:
+			s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+			s.bind((addr, 0))
+			port = s.getsockname()[1]
+			s.close()
+		vdir = os.path.join(self.dir, "validator")
+		os.makedirs(vdir, exist_ok=True)
+		conf = os.path.join(vdir, "unbound.conf")
+		with open(conf, "w") as f:
+			f.write("server:\n"
+			    "\tinterface: %s\n\tport: %d\n"
+			    "\tdo-daemonize: no\n\tuse-syslog: no\n"
+			    "\tlogfile: \"\"\n\tchroot: \"\"\n"
+			    "\tusername: \"\"\n\tpidfile: \"\"\n"
+			    "\tdirectory: \"%s\"\n"
+			    "\tdo-ip6: no\n\tdo-not-query-localhost: no\n"
+			    "\taccess-control: 127.0.0.0/8 allow\n"
+			    "\tmodule-config: \"validator iterator\"\n"
+			    "\ttrust-anchor-file: \"%s\"\n"
+			    "\tdomain-insecure: \"test.\"\n"
+			    "\tdomain-insecure: \"example.\"\n"
+			    "\tlocal-zone: \"test.\" nodefault\n"
+			    "\tval-log-level: 2\n\tverbosity: 1\n"
+			    "forward-zone:\n\tname: \".\"\n"
+			    "\tforward-addr: %s@%d\n" % (addr, port, vdir,
+			    self.trust_anchor, self.addr, self.dns_port))
+		err = open(os.path.join(self.dir, "validator.err"), "w")
+		p = subprocess.Popen([UNBOUND, "-d", "-c", conf],
+		    stdout=err, stderr=subprocess.STDOUT,
+		    stdin=subprocess.DEVNULL, close_fds=True)
+		err.close()
+		self.validator_proc = p
+		deadline = time.time() + timeout
+		query = bytes.fromhex("abcd01000001000000000000") + \
+		    b"\x06dnssec\x04test\x00\x00\x06\x00\x01"	# SOA
+		while True:
+			if p.poll() is not None:
+				with open(os.path.join(self.dir,
+				    "validator.err")) as f:
+					msg = f.read().strip()
+				self.validator_proc = None
+				raise WorldError("unbound did not start (exit %s): "
+				    "%s" % (p.returncode, msg[-2000:]))
+			s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+			s.settimeout(0.5)
+			try:
+				s.sendto(query, (addr, port))
+				if s.recv(4096)[:2] == query[:2]:
+					break
+			except OSError:
+				pass
+			finally:
+				s.close()
+			if time.time() > deadline:
+				self.stop_validator()
+				raise WorldError("unbound did not answer on "
+				    "%s@%d" % (addr, port))
+		self.validator = (addr, port)
+		return self.validator
+
+	def stop_validator(self):
+		"""stop_validator - end the unbound of start_validator()."""
+		p, self.validator_proc = self.validator_proc, None
+		self.validator = None
+		if p is None:
+			return
+		if p.poll() is None:
+			p.terminate()
+		try:
+			p.wait(5)
+		except subprocess.TimeoutExpired:
+			p.kill()
+			p.wait()
+
 	def stop(self):
 		"""stop - terminate the servers (SIGTERM, then SIGKILL)."""
+		self.stop_validator()
 		procs, self.procs = self.procs, []
 		for p in procs:
 			if p.poll() is None:
