@@ -6,6 +6,8 @@
  * name, verify the chain against tls_ca_file/tls_ca_path and the MX name
  * with X509_check_host (DNS-IDs only, no partial wildcards), then QUIT.
  * Nothing is ever sent in plaintext beyond EHLO/STARTTLS/QUIT.
+ * probe_mx_dane() does the same for a host with TLSA RRs (RFC 7672),
+ * verifying with OpenSSL's DANE API instead of the trust store.
  */
 #ifndef MTASTS_PROBE_H
 #define MTASTS_PROBE_H

@@ -1025,6 +1025,7 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	static const int types[2] = { RS_TYPE_A, RS_TYPE_AAAA };
 	static const char *const what[2] = { "A", "AAAA" };
 	enum dns_status st[2];
+	enum dns_sec sec[2];
 	char	why[2][sizeof(out->why)], refused[INET6_ADDRSTRLEN] = "";
 	int	i;
 
@@ -1041,18 +1042,16 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	}
 	names[0] = names[1] = host;
 	rs_resolve(q, names, types, 2);
-	{
-		enum dns_sec s0 = rs_sec(q[0]), s1 = rs_sec(q[1]);
-
-		if (s0 == DNS_SEC_BOGUS || s1 == DNS_SEC_BOGUS)
-			out->sec = DNS_SEC_BOGUS;
-		else if (s0 == DNS_SEC_SECURE && s1 == DNS_SEC_SECURE)
-			out->sec = DNS_SEC_SECURE;
-		else if (s0 == DNS_SEC_INSECURE || s1 == DNS_SEC_INSECURE)
-			out->sec = DNS_SEC_INSECURE;
-		else
-			out->sec = DNS_SEC_UNKNOWN;
-	}
+	sec[0] = rs_sec(q[0]);
+	sec[1] = rs_sec(q[1]);
+	if (sec[0] == DNS_SEC_BOGUS || sec[1] == DNS_SEC_BOGUS)
+		out->sec = DNS_SEC_BOGUS;
+	else if (sec[0] == DNS_SEC_SECURE && sec[1] == DNS_SEC_SECURE)
+		out->sec = DNS_SEC_SECURE;
+	else if (sec[0] == DNS_SEC_INSECURE || sec[1] == DNS_SEC_INSECURE)
+		out->sec = DNS_SEC_INSECURE;
+	else
+		out->sec = DNS_SEC_UNKNOWN;
 	for (i = 0; i < 2; i++) {
 		st[i] = rs_status(q[i], what[i], why[i], sizeof(why[i]));
 		if (st[i] == DNS_OK && rs_addrs_fill(q[i]->res, out, refused,

@@ -1,6 +1,7 @@
 /*
  * resolver.h - all DNS goes through libunbound (DESIGN §2): TXT lookups for
- * discovery and the A/AAAA addresses libcurl and the MX probes connect to.
+ * discovery and the A/AAAA addresses libcurl and the MX probes connect to,
+ * MX RRsets, and TLSA RRsets for DANE, each with its DNSSEC status.
  * One shared context, safe to call from several worker threads at once.
  */
 #ifndef MTASTS_RESOLVER_H
@@ -105,17 +106,13 @@ struct dns_mx {
  * resolver_mx - MX RRs of domain (CNAMEs followed), sorted by preference.
  * A byte of an exchange name that is not a letter, digit, '-' or '_' is
  * written as \DDD, so such a name never passes dns_name_is_ldh(). A
- * malformed RR is left out; when none is left, DNS_SERVFAIL.
+ * malformed RR is left out; when none is left, DNS_SERVFAIL. sec is the
+ * DNSSEC status of the answer, of a negative one too; a bogus answer is
+ * DNS_BOGUS with sec DNS_SEC_BOGUS and libunbound's why_bogus in why
+ * ("DNSSEC bogus: ...").
  */
 void	resolver_mx(const char *domain, struct dns_mx *out);
 void	dns_mx_free(struct dns_mx *m);
-
-/*
- * resolver_mx - MX RRs of domain (CNAMEs followed), sorted by preference.
- * sec is the DNSSEC status of the answer, of a negative one too; a bogus
- * answer is DNS_BOGUS with sec DNS_SEC_BOGUS and libunbound's why_bogus
- * in why ("DNSSEC bogus: ...").
- */
 
 /* One TLSA RR (RFC 6698 §2.1). */
 struct dns_tlsa_rr {
