@@ -1,6 +1,6 @@
 #!/bin/sh
 # debian-deps.sh - install what building and testing mtasts needs on
-# Debian 12. Daemons that the packages would start (postfix) are kept
+# Debian 12. Daemons that the packages would start (postfix, unbound) are kept
 # from starting: the tests run their own private instances.
 set -e
 export DEBIAN_FRONTEND=noninteractive
@@ -21,6 +21,7 @@ apt-get install -y -q --no-install-recommends \
 	libc6-dev libssl-dev libcurl4-openssl-dev liblmdb-dev lmdb-utils \
 	libunbound-dev zlib1g-dev libjansson-dev libmilter-dev libopendkim-dev \
 	ca-certificates openssl python3 python3-dnslib python3-pytest python3-dkim \
+	python3-dnspython python3-cryptography unbound \
 	iproute2 postfix mandoc git procps miltertest
 # Packaging checks (tests/packaging): bmake parses the FreeBSD port, the
 # rc.d scripts go through shellcheck, systemd-analyze verifies the units,

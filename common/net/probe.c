@@ -5,6 +5,7 @@
  *	#include "probe.h"
  *
  *	void probe_mx(cfg, host, &rep)
+ *	void probe_mx_dane(cfg, host, &tlsa, &rep)
  *	const char *probe_result_name(result)
  * DESCRIPTION
  *	probe_mx() resolves host with resolver_addrs() (libunbound, like all
@@ -26,6 +27,20 @@
  *	fails (TLS below 1.2, no shared cipher, alerts) is
  *	PROBE_VALIDATION_FAILURE; data the server sent after its 220 to
  *	STARTTLS (command injection) is too.
+ *
+ *	DANE (probe_mx_dane(), RFC 7672): with a secure TLSA RRset the
+ *	context is DANE-enabled (SSL_CTX_dane_enable) and each connection
+ *	gets SSL_dane_enable(host) and the usable RRs (SSL_dane_tlsa_add;
+ *	PKIX-TA(0)/PKIX-EE(1) are left out, RFC 7672 §3.1.3), with
+ *	DANE_FLAG_NO_DANE_EE_NAMECHECKS (DANE-EE(3) checks no name, §3.1.1).
+ *	OpenSSL then trusts the TLSA RRs alone, and the verify callback sees
+ *	X509_V_ERR_DANE_NO_MATCH when none matches: PROBE_TLSA_INVALID
+ *	(RFC 8460 tlsa-invalid), even where the WebPKI chain is good; other
+ *	errors (a DANE-TA chain for the wrong name, expired under DANE-TA)
+ *	keep their WebPKI classes. The matching RR is reported in
+ *	dane_match. The DNS side is decided before any connection: a bogus
+ *	TLSA answer is PROBE_DNSSEC_INVALID (dnssec-invalid), no secure TLSA
+ *	RRs PROBE_DANE_REQUIRED (dane-required).
  *
  *	An address that cannot be reached, times out, greets with anything
  *	but 220 or rejects EHLO is PROBE_UNREACHABLE and the next address is
@@ -136,6 +151,8 @@ struct pr_conn {
 	size_t	inlen;
 	struct smtp_reply reply;
 	struct pr_verify verify;
+	const struct dns_tlsa *tlsa;	/* DANE: the secure TLSA RRset, or NULL */
+	size_t	dane_usable;		/* RRs OpenSSL took */
 	char	why[256];
 };
 
@@ -638,6 +655,75 @@ pr_classify(int err)
 	}
 }
 
+/* pr_dane_setup - DANE for this connection: the usable RRs; 0 or -1. */
+static int
+pr_dane_setup(struct pr_conn *c, const char *host)
+{
+	const struct dns_tlsa_rr *rr;
+	size_t	i;
+	int	r;
+
+	c->dane_usable = 0;
+	if (SSL_dane_enable(c->ssl, host) <= 0)
+		return -1;
+	(void)SSL_dane_set_flags(c->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < c->tlsa->n; i++) {
+		rr = &c->tlsa->rr[i];
+		if (!dns_tlsa_rr_usable(rr))
+			continue;
+		r = SSL_dane_tlsa_add(c->ssl, (uint8_t)rr->usage,
+		    (uint8_t)rr->selector, (uint8_t)rr->mtype, rr->data,
+		    rr->len);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			c->dane_usable++;
+	}
+	ERR_clear_error();	/* unusable RRs leave errors behind */
+	return 0;
+}
+
+/* pr_dane_result - the outcome of a DANE-verified handshake. */
+static enum probe_result
+pr_dane_result(struct pr_conn *c, struct probe_report *rep)
+{
+	const unsigned char *data;
+	uint8_t	usage, selector, mtype;
+	size_t	dlen;
+	int	depth;
+
+	if (c->dane_usable == 0) {
+		log_oneline(c->why, sizeof(c->why), "no usable TLSA RR: "
+		    "TLS without authentication (RFC 7672 2.2), %s with %s",
+		    rep->tls_version, rep->cipher);
+		return PROBE_OK;
+	}
+	if (c->verify.err == X509_V_ERR_DANE_NO_MATCH) {
+		log_oneline(c->why, sizeof(c->why), "no TLSA RR of %s matches "
+		    "the certificate chain", c->tlsa->name);
+		return PROBE_TLSA_INVALID;
+	}
+	if (c->verify.err != X509_V_OK) {
+		log_oneline(c->why, sizeof(c->why), "DANE: %s (depth %d)",
+		    X509_verify_cert_error_string(c->verify.err),
+		    c->verify.depth);
+		return pr_classify(c->verify.err);
+	}
+	if ((depth = SSL_get0_dane_tlsa(c->ssl, &usage, &selector, &mtype,
+	    &data, &dlen)) < 0) {
+		/* Verified, yet by no TLSA RR: not DANE. */
+		log_oneline(c->why, sizeof(c->why), "no TLSA RR of %s matched",
+		    c->tlsa->name);
+		return PROBE_TLSA_INVALID;
+	}
+	snprintf(rep->dane_match, sizeof(rep->dane_match), "%u %u %u",
+	    (unsigned int)usage, (unsigned int)selector, (unsigned int)mtype);
+	log_oneline(c->why, sizeof(c->why), "DANE-%s(%u) %s matched at depth "
+	    "%d, %s with %s", usage == 3 ? "EE" : "TA", (unsigned int)usage,
+	    rep->dane_match, depth, rep->tls_version, rep->cipher);
+	return PROBE_OK;
+}
+
 /* pr_handshake - STARTTLS's TLS handshake; the result, why in c. */
 static enum probe_result
 pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
@@ -656,6 +742,12 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 	c->verify.err = X509_V_OK;
 	SSL_set_app_data(c->ssl, &c->verify);
 	param = SSL_get0_param(c->ssl);
+	if (c->tlsa != NULL && pr_dane_setup(c, host) == -1) {
+		pr_ssl_error(c->why, sizeof(c->why), "DANE setup", 0);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+		return PROBE_UNREACHABLE;
+	}
 	if (SSL_set_fd(c->ssl, c->fd) != 1 ||
 	    SSL_set_tlsext_host_name(c->ssl, host) != 1 ||
 	    tls_param_host(param, host) == -1) {
@@ -700,6 +792,8 @@ pr_handshake(struct pr_conn *c, SSL_CTX *ctx, const char *host,
 		c->verify.err = (int)vr;
 		c->verify.depth = 0;
 	}
+	if (c->tlsa != NULL)
+		return pr_dane_result(c, rep);
 	if (c->verify.err != X509_V_OK) {
 		log_oneline(c->why, sizeof(c->why), "%s (depth %d)",
 		    X509_verify_cert_error_string(c->verify.err),
@@ -821,9 +915,51 @@ pr_conn_close(struct pr_conn *c)
 	}
 }
 
+/*
+ * pr_dane_precheck - what the TLSA answer alone decides: 0 to go on and
+ * connect, or -1 with rep's result and why set.
+ */
+static int
+pr_dane_precheck(const struct dns_tlsa *t, struct probe_report *rep)
+{
+	if (t->status == DNS_BOGUS || t->sec == DNS_SEC_BOGUS) {
+		rep->result = PROBE_DNSSEC_INVALID;
+		log_oneline(rep->why, sizeof(rep->why), "TLSA %s: %s", t->name,
+		    t->why[0] ? t->why : "DNSSEC bogus");
+		return -1;
+	}
+	if (t->status == DNS_SERVFAIL) {
+		rep->result = PROBE_UNREACHABLE;
+		log_oneline(rep->why, sizeof(rep->why), "TLSA %s: lookup "
+		    "failed: %s", t->name, t->why[0] ? t->why : "SERVFAIL");
+		return -1;
+	}
+	if (t->status != DNS_OK || t->sec != DNS_SEC_SECURE) {
+		rep->result = PROBE_DANE_REQUIRED;
+		if (t->status != DNS_OK)
+			log_oneline(rep->why, sizeof(rep->why), "no TLSA RRs at "
+			    "%s (%s, %s)", t->name, dns_status_name(t->status),
+			    dns_sec_name(t->sec));
+		else
+			log_oneline(rep->why, sizeof(rep->why), "TLSA %s is "
+			    "not DNSSEC-validated (%s)", t->name,
+			    dns_sec_name(t->sec));
+		return -1;
+	}
+	return 0;
+}
+
 /* probe_mx - probe host on cfg->mx_smtp_port, filling rep. */
 void
 probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
+{
+	probe_mx_dane(cfg, host, NULL, rep);
+}
+
+/* probe_mx_dane - probe host, with DANE when tlsa is given. */
+void
+probe_mx_dane(const struct config *cfg, const char *host,
+    const struct dns_tlsa *tlsa, struct probe_report *rep)
 {
 	struct dns_addrs addrs;
 	struct pr_conn *c = NULL;
@@ -842,6 +978,9 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 		    rep->host);
 		return;
 	}
+	rep->dane = tlsa != NULL;
+	if (tlsa != NULL && pr_dane_precheck(tlsa, rep) == -1)
+		return;
 
 	/* Our writes must not kill the process (see DESCRIPTION). */
 	sigemptyset(&sigpipe);
@@ -852,6 +991,11 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 
 	if ((ctx = pr_ctx_new(cfg, rep->why, sizeof(rep->why))) == NULL)
 		goto out;
+	if (tlsa != NULL && SSL_CTX_dane_enable(ctx) <= 0) {
+		pr_ssl_error(rep->why, sizeof(rep->why), "SSL_CTX_dane_enable",
+		    0);
+		goto out;
+	}
 	resolver_addrs(host, &addrs);
 	if (addrs.status != DNS_OK || addrs.n == 0) {
 		log_oneline(rep->why, sizeof(rep->why), "%s: no address (%s)",
@@ -867,6 +1011,7 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 	for (i = 0; i < addrs.n && i < PROBE_ADDRS_MAX; i++) {
 		memset(c, 0, sizeof(*c));
 		c->fd = -1;
+		c->tlsa = tlsa;
 		c->step_ms = step_ms;
 		pr_deadline(&c->end, 2 * step_ms);
 		/* A failed attempt's TLS details must not linger. */
@@ -874,6 +1019,7 @@ probe_mx(const struct config *cfg, const char *host, struct probe_report *rep)
 		rep->cert_subject[0] = rep->cert_issuer[0] = '\0';
 		rep->cert_not_after = 0;
 		rep->helo[0] = '\0';
+		rep->dane_match[0] = '\0';
 		snprintf(rep->addr, sizeof(rep->addr), "%s", addrs.addr[i]);
 		rep->result = pr_session(c, ctx, cfg, host, addrs.addr[i], rep);
 		pr_conn_close(c);
@@ -922,6 +1068,12 @@ probe_result_name(enum probe_result r)
 		return "validation-failure";
 	case PROBE_UNREACHABLE:
 		return "unreachable";
+	case PROBE_TLSA_INVALID:
+		return "tlsa-invalid";
+	case PROBE_DNSSEC_INVALID:
+		return "dnssec-invalid";
+	case PROBE_DANE_REQUIRED:
+		return "dane-required";
 	}
 	return "unreachable";
 }

@@ -6,6 +6,8 @@
  * name, verify the chain against tls_ca_file/tls_ca_path and the MX name
  * with X509_check_host (DNS-IDs only, no partial wildcards), then QUIT.
  * Nothing is ever sent in plaintext beyond EHLO/STARTTLS/QUIT.
+ * probe_mx_dane() does the same for a host with TLSA RRs (RFC 7672),
+ * verifying with OpenSSL's DANE API instead of the trust store.
  */
 #ifndef MTASTS_PROBE_H
 #define MTASTS_PROBE_H
@@ -23,8 +25,14 @@ enum probe_result {
 	PROBE_CERT_EXPIRED,		/* certificate-expired (or not yet valid) */
 	PROBE_CERT_NOT_TRUSTED,		/* certificate-not-trusted */
 	PROBE_VALIDATION_FAILURE,	/* validation-failure (TLS < 1.2, handshake) */
-	PROBE_UNREACHABLE		/* DNS, connect, timeout, SMTP error: transient, not reported */
+	PROBE_UNREACHABLE,		/* DNS, connect, timeout, SMTP error: transient, not reported */
+	/* DANE (probe_mx_dane) */
+	PROBE_TLSA_INVALID,		/* tlsa-invalid: no TLSA RR matches the chain */
+	PROBE_DNSSEC_INVALID,		/* dnssec-invalid: the TLSA answer is bogus */
+	PROBE_DANE_REQUIRED		/* dane-required: no secure TLSA RRs */
 };
+
+struct dns_tlsa;
 
 struct probe_report {
 	enum probe_result result;
@@ -36,6 +44,8 @@ struct probe_report {
 	char	cert_issuer[256];
 	int64_t	cert_not_after;		/* Unix time, 0 if no certificate */
 	char	helo[256];		/* the MX's EHLO greeting name, for TLSRPT */
+	int	dane;			/* probe_mx_dane: DANE was required */
+	char	dane_match[16];		/* the TLSA RR that matched: "3 1 1", or "" */
 	char	why[256];		/* one line for logs and mtasts-ctl */
 };
 
@@ -52,6 +62,23 @@ struct probe_report {
 #define PROBE_TIMEOUT	30
 void	probe_mx(const struct config *cfg, const char *host,
 	    struct probe_report *rep);
+
+/*
+ * probe_mx_dane - probe_mx() for an MX host where DANE applies (RFC 7672):
+ * tlsa is resolver_tlsa()'s answer for host; NULL means no DANE (exactly
+ * probe_mx()). The certificate is checked by OpenSSL's DANE verifier
+ * against the usable TLSA RRs alone (DANE-EE(3): the key or certificate,
+ * no name or date checks; DANE-TA(2): a chain to the TLSA's trust anchor
+ * and the MX name); tls_ca_file plays no part. A bogus TLSA answer is
+ * PROBE_DNSSEC_INVALID and one with no secure TLSA RRs (insecure, NODATA,
+ * NXDOMAIN) PROBE_DANE_REQUIRED, both without connecting; a failed TLSA
+ * lookup is PROBE_UNREACHABLE. Secure TLSA RRs none of which is usable
+ * mean TLS without authentication (RFC 7672 §2.2): any certificate
+ * passes. A chain that matches none is PROBE_TLSA_INVALID, whatever
+ * WebPKI says of it.
+ */
+void	probe_mx_dane(const struct config *cfg, const char *host,
+	    const struct dns_tlsa *tlsa, struct probe_report *rep);
 
 /*
  * probe_timeout - the step timeout in seconds: PROBE_TIMEOUT, or

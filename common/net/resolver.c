@@ -10,8 +10,11 @@
  *	void resolver_txt(name, &txt)
  *	void resolver_addrs(host, &addrs)
  *	void resolver_mx(domain, &mx)
- *	void dns_txt_free(&txt), dns_addrs_free(&addrs), dns_mx_free(&mx)
- *	const char *dns_status_name(status)
+ *	void resolver_tlsa(host, &tlsa)
+ *	void dns_txt_free(&txt), dns_addrs_free(&addrs), dns_mx_free(&mx),
+ *	    dns_tlsa_free(&tlsa)
+ *	int dns_tlsa_rr_usable(&rr), dns_tlsa_dane(&tlsa)
+ *	const char *dns_status_name(status), *dns_sec_name(sec)
  * DESCRIPTION
  *	One struct ub_ctx serves every thread. With dns_forwarder set, each
  *	entry ("IP" or "IP@PORT", unbound's own syntax) becomes a forwarder
@@ -28,7 +31,9 @@
  *	but ub_ctx_set_option() files the whole "NAME nodefault" string as
  *	the zone name, at least up to unbound 1.17, so it never matches).
  *	The same names are marked domain-insecure: they resolve even with
- *	DNSSEC validation on. "do-not-query-localhost: no" allows a
+ *	DNSSEC validation on. A trust anchor for a zone below them (the
+ *	test world's signed zone) overrides that for the zone: unbound
+ *	validates it from the anchor down. "do-not-query-localhost: no" allows a
  *	forwarder on 127.0.0.1 (unbound drops loopback upstreams by default).
  *
  *	DNSSEC: "yes" loads dnssec_trust_anchor, or the first readable of
@@ -80,6 +85,20 @@
  *	dot (bytes other than letters, digits, '-' and '_' as \DDD) and the
  *	list is sorted by preference, stably. A lone RR whose exchange is
  *	the root is a null MX (RFC 7505): null_mx is set.
+ *
+ *	DNSSEC status: every result says in sec what validation made of the
+ *	answer (rs_sec: libunbound's bogus and secure flags), negative
+ *	answers included, so a secure NXDOMAIN for a TLSA name proves there
+ *	is none while a bogus one is a failure (why holds libunbound's
+ *	why_bogus). resolver_addrs() is secure only when both the A and
+ *	the AAAA answers are.
+ *
+ *	TLSA answers (RFC 6698, RFC 7672): resolver_tlsa() asks for
+ *	_25._tcp.HOST, keeps each RR's usage, selector, matching type and
+ *	data as they come, the RRset's TTL, and counts the RRs usable for
+ *	SMTP (dns_tlsa_rr_usable(): DANE-TA(2) or DANE-EE(3), selector 0
+ *	or 1, matching type 0, 1 or 2 with a digest of the right length;
+ *	PKIX-TA(0) and PKIX-EE(1) are unusable for SMTP, RFC 7672 §3.1.3).
  * DIAGNOSTICS
  *	resolver_init() returns -1 with a reason (bad forwarder, unreadable
  *	resolv.conf or trust anchor, libunbound failure). Lookups always fill
@@ -122,6 +141,7 @@
 #define RS_TYPE_MX	15
 #define RS_TYPE_TXT	16
 #define RS_TYPE_AAAA	28
+#define RS_TYPE_TLSA	52
 #define RS_CLASS_IN	1
 #define RS_RCODE_NOERROR	0
 #define RS_RCODE_SERVFAIL	2
@@ -738,6 +758,23 @@ rs_status(const struct rs_query *q, const char *what, char *why,
 	return DNS_SERVFAIL;
 }
 
+/* rs_sec - the DNSSEC status of a finished query. */
+static enum dns_sec
+rs_sec(const struct rs_query *q)
+{
+	const struct ub_result *res;
+
+	if (q == NULL || q->busy || !q->done || q->err != 0 || q->res == NULL)
+		return DNS_SEC_UNKNOWN;
+	res = q->res;
+	if (res->bogus)
+		return DNS_SEC_BOGUS;
+	if (!res->havedata && !res->nxdomain &&
+	    res->rcode != RS_RCODE_NOERROR && res->rcode != RS_RCODE_NXDOMAIN)
+		return DNS_SEC_UNKNOWN;		/* SERVFAIL and the like */
+	return res->secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
+}
+
 /* rs_query_new - a zeroed query, or NULL. */
 static struct rs_query *
 rs_query_new(void)
@@ -830,6 +867,7 @@ resolver_txt(const char *name, struct dns_txt *out)
 	if ((q = rs_query_one(name, RS_TYPE_TXT, "TXT", &out->status,
 	    out->why, sizeof(out->why))) == NULL)
 		return;
+	out->sec = rs_sec(q);
 	if (out->status == DNS_OK) {
 		out->secure = q->res->secure != 0;
 		if (rs_txt_fill(q->res, out) == -1) {
@@ -987,6 +1025,7 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	static const int types[2] = { RS_TYPE_A, RS_TYPE_AAAA };
 	static const char *const what[2] = { "A", "AAAA" };
 	enum dns_status st[2];
+	enum dns_sec sec[2];
 	char	why[2][sizeof(out->why)], refused[INET6_ADDRSTRLEN] = "";
 	int	i;
 
@@ -1003,6 +1042,16 @@ resolver_addrs(const char *host, struct dns_addrs *out)
 	}
 	names[0] = names[1] = host;
 	rs_resolve(q, names, types, 2);
+	sec[0] = rs_sec(q[0]);
+	sec[1] = rs_sec(q[1]);
+	if (sec[0] == DNS_SEC_BOGUS || sec[1] == DNS_SEC_BOGUS)
+		out->sec = DNS_SEC_BOGUS;
+	else if (sec[0] == DNS_SEC_SECURE && sec[1] == DNS_SEC_SECURE)
+		out->sec = DNS_SEC_SECURE;
+	else if (sec[0] == DNS_SEC_INSECURE || sec[1] == DNS_SEC_INSECURE)
+		out->sec = DNS_SEC_INSECURE;
+	else
+		out->sec = DNS_SEC_UNKNOWN;
 	for (i = 0; i < 2; i++) {
 		st[i] = rs_status(q[i], what[i], why[i], sizeof(why[i]));
 		if (st[i] == DNS_OK && rs_addrs_fill(q[i]->res, out, refused,
@@ -1154,6 +1203,7 @@ resolver_mx(const char *domain, struct dns_mx *out)
 	if ((q = rs_query_one(domain, RS_TYPE_MX, "MX", &out->status,
 	    out->why, sizeof(out->why))) == NULL)
 		return;
+	out->sec = rs_sec(q);
 	if (out->status == DNS_OK) {
 		out->secure = q->res->secure != 0;
 		if (rs_mx_fill(q->res, out) == -1) {
@@ -1183,6 +1233,148 @@ dns_mx_free(struct dns_mx *m)
 	m->mx = NULL;
 	m->n = 0;
 	m->null_mx = 0;
+}
+
+/* dns_tlsa_rr_usable - may an SMTP client use rr (RFC 7672 §3.1)? */
+int
+dns_tlsa_rr_usable(const struct dns_tlsa_rr *rr)
+{
+	if (rr->usage != 2 && rr->usage != 3)
+		return 0;
+	if (rr->selector > 1)
+		return 0;
+	switch (rr->mtype) {
+	case 0:
+		return rr->len > 0;
+	case 1:
+		return rr->len == 32;
+	case 2:
+		return rr->len == 64;
+	default:
+		return 0;
+	}
+}
+
+/* dns_tlsa_dane - a secure answer with at least one usable RR? */
+int
+dns_tlsa_dane(const struct dns_tlsa *t)
+{
+	return t->status == DNS_OK && t->sec == DNS_SEC_SECURE &&
+	    t->n_usable > 0;
+}
+
+/* rs_tlsa_fill - the well-formed TLSA RRs of res into out; 0 or -1. */
+static int
+rs_tlsa_fill(const struct ub_result *res, struct dns_tlsa *out)
+{
+	struct dns_tlsa_rr *rr;
+	const unsigned char *p;
+	size_t	n = 0, i, len;
+
+	while (res->data[n] != NULL)
+		n++;
+	if (n > RESOLVER_TLSA_MAX) {
+		log_debug("resolver: %s: %zu TLSA RRs, the first %d kept",
+		    res->qname, n, RESOLVER_TLSA_MAX);
+		n = RESOLVER_TLSA_MAX;
+	}
+	if (n == 0)
+		return 0;
+	if ((out->rr = calloc(n, sizeof(*out->rr))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		p = (const unsigned char *)res->data[i];
+		len = (size_t)res->len[i];
+		if (len < 4) {
+			log_debug("resolver: %s: TLSA RR %zu (%zu bytes) left "
+			    "out: malformed", res->qname, i, len);
+			continue;
+		}
+		rr = &out->rr[out->n];
+		rr->usage = p[0];
+		rr->selector = p[1];
+		rr->mtype = p[2];
+		rr->len = len - 3;
+		if ((rr->data = malloc(rr->len)) == NULL)
+			return -1;
+		memcpy(rr->data, p + 3, rr->len);
+		out->n++;
+		if (dns_tlsa_rr_usable(rr))
+			out->n_usable++;
+	}
+	return 0;
+}
+
+/* resolver_tlsa - TLSA RRs of _25._tcp.HOST with their DNSSEC status. */
+void
+resolver_tlsa(const char *host, struct dns_tlsa *out)
+{
+	struct rs_query *q;
+	int	n;
+
+	memset(out, 0, sizeof(*out));
+	out->status = DNS_SERVFAIL;
+	n = snprintf(out->name, sizeof(out->name), "_25._tcp.%s",
+	    host != NULL ? host : "");
+	if (host == NULL || host[0] == '\0' || n < 0 ||
+	    (size_t)n >= sizeof(out->name) - 1) {
+		/* 255 octets of wire form hold at most 253 of text. */
+		out->name[0] = '\0';
+		snprintf(out->why, sizeof(out->why), "TLSA name too long");
+		return;
+	}
+	if ((q = rs_query_one(out->name, RS_TYPE_TLSA, "TLSA", &out->status,
+	    out->why, sizeof(out->why))) == NULL)
+		return;
+	out->sec = rs_sec(q);
+	if (out->status == DNS_OK || out->status == DNS_NODATA ||
+	    out->status == DNS_NXDOMAIN)
+		out->ttl = q->res->ttl > 0 ? (unsigned int)q->res->ttl : 0;
+	if (out->status == DNS_OK) {
+		if (rs_tlsa_fill(q->res, out) == -1) {
+			dns_tlsa_free(out);
+			out->status = DNS_SERVFAIL;
+			snprintf(out->why, sizeof(out->why), "out of memory");
+		} else if (out->n == 0) {
+			out->status = DNS_SERVFAIL;
+			snprintf(out->why, sizeof(out->why),
+			    "no well-formed TLSA RR");
+		}
+	}
+	rs_query_free(q);
+}
+
+/* dns_tlsa_free - release what resolver_tlsa allocated. */
+void
+dns_tlsa_free(struct dns_tlsa *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		free(t->rr[i].data);
+	free(t->rr);
+	t->rr = NULL;
+	t->n = 0;
+	t->n_usable = 0;
+}
+
+/* dns_sec_name - "unknown", "insecure", "secure", "bogus". */
+const char *
+dns_sec_name(enum dns_sec s)
+{
+	switch (s) {
+	case DNS_SEC_UNKNOWN:
+		return "unknown";
+	case DNS_SEC_INSECURE:
+		return "insecure";
+	case DNS_SEC_SECURE:
+		return "secure";
+	case DNS_SEC_BOGUS:
+		return "bogus";
+	}
+	return "unknown";
 }
 
 /* dns_status_name - "ok", "nodata", "nxdomain", "servfail", "bogus". */

@@ -33,6 +33,18 @@
 #	(probe_result_name() of common/net/probe.h): expect {host: result}.
 #	in_policy(host) says whether the host matches the policy (E2).
 #
+#	dane_catalogue() lists the DaneCase domains of issue 10 (D1-D8):
+#	MTA-STS domains, most inside the DNSSEC-signed zone SIGNED_ZONE,
+#	whose MX hosts publish TLSA RRs at _25._tcp.HOST made from the
+#	world's certificates at world start (source "leaf": the host's own
+#	certificate, "ca": the test CA, "rogue": the rogue CA, which no MX
+#	uses), some with broken signatures (bogus: "NAME/TYPE" keys). The
+#	expectation per host: tlsa, what a validating resolver makes of
+#	the TLSA lookup ("secure", "bogus", "nxdomain" for a secure denial,
+#	"insecure"), mx the DNSSEC status of the domain's MX RRset, dane
+#	the probe result when DANE is required with that TLSA answer, and
+#	webpki the probe result without DANE.
+#
 import sys
 
 ID = "cat1"
@@ -573,6 +585,94 @@ def mx_catalogue():
 	return c
 
 
+SIGNED_ZONE = "dnssec.test"
+UNSIGNED_CHILD = "unsigned." + SIGNED_ZONE	# insecure delegation
+
+
+class DaneCase:
+	"""DaneCase - one MTA-STS domain with DNSSEC and TLSA (issue 10)."""
+
+	def __init__(self, domain, ids, about, hosts, tlsa, expect, mx=None,
+	    mode="enforce", bogus=(), mx_sec="secure"):
+		self.domain = domain
+		self.ids = list(ids)
+		self.about = about
+		self.hosts = dict(hosts)	# host -> world.MX_BEHAVIOURS key
+		if mx is None:
+			mx = [(10 * (i + 1), h) for i, h in enumerate(self.hosts)]
+		self.mx = list(mx)
+		self.policy_mx = [h for _, h in self.mx]
+		self.mode = mode
+		# host -> [(usage, selector, mtype, source)]
+		self.tlsa = {h: list(v) for h, v in tlsa.items()}
+		self.bogus = list(bogus)	# "NAME/TYPE" with a broken RRSIG
+		self.mx_sec = mx_sec
+		# host -> {"tlsa": ..., "dane": ..., "webpki": ...}
+		self.expect = {h: dict(v) for h, v in expect.items()}
+		self.signed = (domain == SIGNED_ZONE or
+		    domain.endswith("." + SIGNED_ZONE)) and not (
+		    domain == UNSIGNED_CHILD or
+		    domain.endswith("." + UNSIGNED_CHILD))
+
+	@property
+	def name(self):
+		return "%s-%s" % ("+".join(self.ids), self.domain)
+
+	def __repr__(self):
+		return "DaneCase(%s)" % self.name
+
+
+def dane_catalogue():
+	"""dane_catalogue - the list of DaneCase objects (fresh each call)."""
+	c = []
+	S = SIGNED_ZONE
+	ok = {"tlsa": "secure", "dane": "success", "webpki": "success"}
+	c.append(DaneCase("ee." + S, ["D1"], "DANE-EE(3) SPKI SHA2-256 of "
+	    "the MX key", {"mx.ee." + S: "good"},
+	    {"mx.ee." + S: [(3, 1, 1, "leaf")]}, {"mx.ee." + S: ok}))
+	c.append(DaneCase("ta." + S, ["D2"], "DANE-TA(2) SPKI SHA2-256 of "
+	    "the test CA, MX sends its chain", {"mx.ta." + S: "good-chain"},
+	    {"mx.ta." + S: [(2, 1, 1, "ca")]}, {"mx.ta." + S: ok}))
+	c.append(DaneCase("mismatch." + S, ["D3"], "TLSA of another key; "
+	    "WebPKI certificate valid", {"mx.mismatch." + S: "good"},
+	    {"mx.mismatch." + S: [(3, 1, 1, "rogue")]},
+	    {"mx.mismatch." + S: {"tlsa": "secure", "dane": "tlsa-invalid",
+	    "webpki": "success"}}))
+	c.append(DaneCase("bogus." + S, ["D4"], "TLSA RRset with a broken "
+	    "signature", {"mx.bogus." + S: "good"},
+	    {"mx.bogus." + S: [(3, 1, 1, "leaf")]},
+	    {"mx.bogus." + S: {"tlsa": "bogus", "dane": "dnssec-invalid",
+	    "webpki": "success"}}, bogus=["_25._tcp.mx.bogus.%s/TLSA" % S]))
+	c.append(DaneCase("twomx." + S, ["D5"], "TLSA on MX 10 only",
+	    {"mx1.twomx." + S: "good", "mx2.twomx." + S: "good"},
+	    {"mx1.twomx." + S: [(3, 1, 1, "leaf")]},
+	    {"mx1.twomx." + S: ok, "mx2.twomx." + S: {"tlsa": "nxdomain",
+	    "dane": "dane-required", "webpki": "success"}}))
+	c.append(DaneCase("dane-insecure.test", ["D6"], "unsigned zone with "
+	    "TLSA: not DANE", {"mx.dane-insecure.test": "good"},
+	    {"mx.dane-insecure.test": [(3, 1, 1, "leaf")]},
+	    {"mx.dane-insecure.test": {"tlsa": "insecure",
+	    "dane": "dane-required", "webpki": "success"}},
+	    mx_sec="insecure"))
+	c.append(DaneCase(UNSIGNED_CHILD, ["D6"], "TLSA in an unsigned zone "
+	    "delegated from the signed one (proven insecure): not DANE",
+	    {"mx." + UNSIGNED_CHILD: "good"},
+	    {"mx." + UNSIGNED_CHILD: [(3, 1, 1, "leaf")]},
+	    {"mx." + UNSIGNED_CHILD: {"tlsa": "insecure",
+	    "dane": "dane-required", "webpki": "success"}},
+	    mx_sec="insecure"))
+	c.append(DaneCase("testing." + S, ["D7"], "STS testing + DANE-EE",
+	    {"mx.testing." + S: "good"},
+	    {"mx.testing." + S: [(3, 1, 1, "leaf"), (3, 0, 1, "leaf")]},
+	    {"mx.testing." + S: ok}, mode="testing"))
+	c.append(DaneCase("bogus-mx." + S, ["D8"], "MX RRset with a broken "
+	    "signature", {"mx.bogus-mx." + S: "good"},
+	    {"mx.bogus-mx." + S: [(3, 1, 1, "leaf")]},
+	    {"mx.bogus-mx." + S: ok}, bogus=["bogus-mx.%s/MX" % S],
+	    mx_sec="bogus"))
+	return c
+
+
 def main():
 	"""main - print the catalogue as a table."""
 	for case in catalogue():
@@ -583,6 +683,10 @@ def main():
 		print("%-28s %-22s MX %s" % (case.domain, ",".join(case.ids),
 		    " ".join("%s=%s" % (h, case.expect.get(h, "-"))
 		    for _, h in case.mx) or "none"))
+	for case in dane_catalogue():
+		print("%-28s %-22s DANE %s" % (case.domain, ",".join(case.ids),
+		    " ".join("%s=%s" % (h, case.expect[h]["dane"])
+		    for _, h in case.mx)))
 	return 0
 
 

@@ -24,6 +24,16 @@
 #	  bulk		{"zone", "count", "id", "addr"}: synthesises
 #			bNNNNN.ZONE (MX), _mta-sts.bNNNNN.ZONE (TXT),
 #			mta-sts.bNNNNN.ZONE and mail.bNNNNN.ZONE (A)
+#	  signed	{zone: {"key": PEM, "insecure": [CHILD, ...]}}: zones
+#			inside "zones" that are DNSSEC-signed (dnssec.py):
+#			their answers carry RRSIGs and NSEC proofs;
+#			behaviour "bogus" breaks a name's signatures. Each
+#			CHILD is an unsigned zone delegated from the signed
+#			one: its names are answered unsigned, and the
+#			parent proves the delegation insecure (DS query:
+#			NSEC with NS and without DS, RFC 4035 §5.2)
+#
+#	Record types: also TLSA ([usage, selector, mtype, HEX]).
 #
 #	A name that holds no record but has descendants exists (NODATA); any
 #	other unknown name in a zone is NXDOMAIN; names outside the zones get
@@ -50,7 +60,12 @@ import time
 
 from statefile import StateFile
 from dnslib import (A, AAAA, CNAME, DNSRecord, EDNS0, MX, NS, PTR, QTYPE,
-    RCODE, RR, SOA, TXT)
+    RCODE, RR, SOA, TLSA, TXT)
+
+try:
+	import dnssec
+except ImportError:		# no dnspython: signed zones fail (SERVFAIL)
+	dnssec = None
 
 MAX_CHAIN = 12
 
@@ -86,6 +101,10 @@ class Store:
 		self.behaviour = {}
 		self.exists = set()
 		self.bulk = None
+		self.signed = {}		# zone -> dnssec.SignedZone
+		self.signed_records = {}	# zone -> its records
+		self.insecure_children = {}	# zone -> unsigned child zones
+		self.generation = 0
 		self.maybe_reload()
 
 	def maybe_reload(self):
@@ -118,6 +137,39 @@ class Store:
 		self.behaviour = behaviour
 		self.exists = exists
 		self.bulk = state.get("bulk")
+		signed, srecs, children = {}, {}, {}
+		for z, info in (state.get("signed") or {}).items():
+			z = _norm(z)
+			old = self.signed.get(z)
+			if old is not None and old.key_path == info["key"]:
+				signed[z] = old
+			elif dnssec is not None:
+				signed[z] = dnssec.SignedZone(z, info["key"])
+				signed[z].key_path = info["key"]
+			kids = [_norm(c) for c in info.get("insecure", [])]
+			children[z] = kids
+			srecs[z] = {n: r for n, r in records.items()
+			    if (n == z or n.endswith("." + z)) and
+			    not any(n == c or n.endswith("." + c) for c in kids)}
+			for c in kids:		# the delegation point: NS only
+				srecs[z][c] = [["NS", "ns." + c]]
+		self.signed = signed
+		self.signed_records = srecs
+		self.insecure_children = children
+		self.generation += 1
+
+	def signed_zone_of(self, name, qtype):
+		"""signed_zone_of - the signed zone that answers name and qtype,
+		or None (the DS of an insecure child is the parent's)."""
+		for z in self.signed_records:
+			if name == z or name.endswith("." + z):
+				for c in self.insecure_children.get(z, []):
+					if name == c and qtype == "DS":
+						return z
+					if name == c or name.endswith("." + c):
+						return None
+				return z
+		return None
 
 	def zone_of(self, name):
 		"""zone_of - the zone a name belongs to, or None."""
@@ -183,6 +235,9 @@ def _make_rr(name, rtype, data, ttl):
 		rd = NS(data.rstrip(".") + ".")
 	elif rtype == "PTR":
 		rd = PTR(data.rstrip(".") + ".")
+	elif rtype == "TLSA":
+		rd = TLSA(int(data[0]), int(data[1]), int(data[2]),
+		    bytes.fromhex(data[3]))
 	else:
 		raise ValueError("unsupported record type " + rtype)
 	return RR(name, getattr(QTYPE, rtype), ttl=ttl, rdata=rd)
@@ -281,6 +336,35 @@ class Engine:
 		self.log(proto, qname, qtype, "noerror", len(reply.rr))
 		return reply
 
+	def signed_answer(self, req, data, proto):
+		"""signed_answer - the reply bytes for a name in a signed zone,
+		or None to answer it the ordinary way (not signed, or a
+		behaviour such as servfail or timeout applies)."""
+		st = self.store
+		st.maybe_reload()
+		qname = _norm(req.q.qname)
+		qtype = QTYPE.get(req.q.qtype, str(req.q.qtype))
+		z = st.signed_zone_of(qname, qtype)
+		if z is None:
+			return None
+		what = st.behaviour.get(qname + "/" + qtype) or \
+		    st.behaviour.get(qname)
+		if what not in (None, "bogus"):
+			return None
+		sz = st.signed.get(z)
+		if sz is None:
+			raise RuntimeError("signed zone %s: no dnspython" % z)
+		limit = 65535
+		edns = [r for r in req.ar if r.rtype == QTYPE.OPT]
+		if proto == "udp":
+			limit = max(512, min(edns[0].rclass, 4096)) if edns \
+			    else 512
+		with sz.lock:
+			sz.build(st.signed_records[z], st.ttl, st.generation)
+			out, word, n = sz.answer(data, st.behaviour, limit)
+		self.log(proto, qname, qtype, word, n)
+		return out
+
 	def handle(self, data, proto):
 		"""handle - bytes in, bytes out (None: no answer at all)."""
 		try:
@@ -290,6 +374,9 @@ class Engine:
 		if req.header.qr or len(req.questions) != 1:
 			return None
 		try:
+			signed = self.signed_answer(req, data, proto)
+			if signed is not None:
+				return signed
 			reply = self.answer(req, proto)
 		except Exception as e:
 			sys.stderr.write("dnsserver: %s: %r\n" % (req.q.qname,

@@ -17,6 +17,8 @@
 #	/usr/bin/python3 world.py mx --dir D HOST BEHAVIOUR [--domain D]
 #	    [--pref N]
 #	/usr/bin/python3 world.py smtp-log --dir D [HOST]
+#	/usr/bin/python3 world.py tlsa --dir D HOST [U S M [SOURCE]] ...
+#	/usr/bin/python3 world.py dns --dir D NAME bogus [--type TYPE]
 #
 #	from world import World
 #	w = World("/tmp/w"); w.start()
@@ -49,12 +51,29 @@
 #	MX_BEHAVIOURS (its A record, its certificate, optionally an MX record
 #	of a domain); mx_catalogue() cases are loaded with the catalogue.
 #
+#	DNSSEC (dnssec.py): the zones of SIGNED_ZONES are signed on line
+#	with a key of their own (dnssec/ZONE.key); w.trust_anchor names a
+#	file with their DS records that a validating resolver is given
+#	(dnssec_trust_anchor). set_tlsa() publishes TLSA RRs, tlsa_rr()
+#	computes one from a certificate; set_behaviour(NAME, "bogus", TYPE)
+#	breaks the signatures of an RRset. The dane_catalogue() cases (TLSA
+#	data made from this world's certificates) are loaded with the
+#	catalogue; MX behaviour "good-chain" sends the test CA after the
+#	leaf (for DANE-TA).
+#
+#	start_validator() runs Debian's unbound daemon as a validating
+#	recursive resolver in front of the world's DNS (for MTAs such as
+#	Postfix that rely on the AD bit of their resolver): it forwards
+#	everything to the world's server, validates with w.trust_anchor,
+#	and keeps test. and example. insecure.
+#
 #	The default catalogue (catalogue.py) is loaded unless catalogue=False.
 #	add_bulk(N) adds bNNNNN.bulk.test domains (all valid) served from
 #	test-CA certificates of 1000 SANs each.
 #
 #	"up" runs a world in the foreground, prints "dns ADDR PORT", "https
-#	ADDR PORT", "smtp ADDR PORT", "ca FILE", "dir D" and then "ready",
+#	ADDR PORT", "smtp ADDR PORT", "ca FILE", "trust-anchor FILE", "dir
+#	D" and then "ready",
 #	and stops on SIGINT
 #	or SIGTERM. The other commands change or inspect a running world
 #	through its directory.
@@ -78,7 +97,12 @@ sys.path.insert(0, HERE)
 
 from ca import CertFactory  # noqa: E402
 import catalogue as catmod  # noqa: E402
+try:
+	import dnssec  # noqa: E402
+except ImportError:		# no python3-dnspython: no signed zones
+	dnssec = None
 
+UNBOUND = os.environ.get("UNBOUND", "/usr/sbin/unbound")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else \
     sys.executable
 EXPIRED = ("20200101000000Z", "20200201000000Z")
@@ -96,9 +120,15 @@ SMTP_MODE_ADDRS = {
 }
 SMTP_DEAD_ADDR = "127.0.0.29"
 
+# Zones signed by the DNS server; their DS records are the trust anchor.
+# An insecure child is an unsigned zone delegated from its signed parent.
+SIGNED_ZONES = [catmod.SIGNED_ZONE]
+INSECURE_CHILDREN = {catmod.SIGNED_ZONE: [catmod.UNSIGNED_CHILD]}
+
 # add_mx behaviours: (protocol mode, certificate kind for mx_cert_for).
 MX_BEHAVIOURS = {
 	"good": ("normal", "valid"),
+	"good-chain": ("normal", "valid-chain"),
 	"nostarttls": ("nostarttls", "valid"),
 	"starttls-refused": ("starttls-refused", "valid"),
 	"badname": ("normal", "mismatch"),
@@ -157,6 +187,8 @@ class World:
 		self.smtp_port = None
 		self.smtp_addrs = {}		# mode -> address actually bound
 		self.procs = []
+		self.validator = None		# (addr, port) of start_validator()
+		self.validator_proc = None
 		self.state_path = os.path.join(self.dir, "state.json")
 		self.dns_log = os.path.join(self.dir, "dns.log")
 		self.https_log = os.path.join(self.dir, "https.log")
@@ -166,6 +198,10 @@ class World:
 		self.rogue_ca_file = self.certs.rogue_cert
 		self.cases = {}
 		self.mx_cases = {}
+		self.dane_cases = {}
+		self.dnssec_dir = os.path.join(self.dir, "dnssec")
+		self.trust_anchor = os.path.join(self.dnssec_dir,
+		    "trust-anchor.key")
 		self._batch = 0
 		self._dirty = False
 		if _attach:
@@ -193,12 +229,31 @@ class World:
 		    "behaviour": {}, "hosts": {},
 		    "default_cert": {"cert": default,
 		    "key": self.certs.leaf_key}, "bulk": None,
-		    "mx_hosts": {}, "smtp": {"slow_banner_delay": 60}}
+		    "mx_hosts": {}, "smtp": {"slow_banner_delay": 60},
+		    "signed": {}}
+		if dnssec is not None:
+			self._sign_zones(SIGNED_ZONES)
 		with self.batch():
 			if catalogue:
 				self.load_catalogue()
 			if bulk:
 				self.add_bulk(bulk)
+
+	def _sign_zones(self, zones):
+		"""_sign_zones - a key per zone, the state entry, the anchor file."""
+		os.makedirs(self.dnssec_dir, exist_ok=True)
+		lines = []
+		for z in zones:
+			key = dnssec.make_key(os.path.join(self.dnssec_dir,
+			    _norm(z) + ".key"))
+			self.state["signed"][_norm(z)] = {"key": key,
+			    "insecure": INSECURE_CHILDREN.get(z, [])}
+			lines.append(dnssec.anchor_line(z, key))
+		tmp = self.trust_anchor + ".tmp"
+		with open(tmp, "w") as f:
+			f.write("; test trust anchors of the mtasts world\n" +
+			    "\n".join(lines) + "\n")
+		os.replace(tmp, self.trust_anchor)
 
 	@classmethod
 	def attach(cls, directory):
@@ -408,6 +463,15 @@ class World:
 		parent = host.split(".", 1)[1] if "." in host else host
 		if kind == "valid":
 			return cf.leaf(label, sans=[host])
+		if kind == "valid-chain":
+			leaf = cf.leaf(label, sans=[host])
+			chain = leaf[:-len(".crt")] + ".chain.crt"
+			with open(leaf) as f, open(cf.ca_cert) as g:
+				text = f.read() + g.read()
+			with open(chain + ".tmp", "w") as f:
+				f.write(text)
+			os.replace(chain + ".tmp", chain)
+			return chain
 		if kind == "mismatch":
 			return cf.leaf(label, sans=["mx.other.test"])
 		if kind == "sibling":
@@ -487,6 +551,44 @@ class World:
 		self.set_records("_smtp._tls." + _norm(domain),
 		    [["TXT", s] for s in _rr_list(rrs)])
 
+	def tlsa_rr(self, host, usage, selector, mtype, source="leaf"):
+		"""tlsa_rr - one TLSA RR [usage, selector, mtype, HEX] for host.
+
+		source: "leaf" (the certificate host presents), "ca" (the test
+		CA), "rogue" (the rogue CA), or a certificate file."""
+		if source == "leaf":
+			cert = self.state["mx_hosts"][_norm(host)]["cert"]
+		elif source == "ca":
+			cert = self.ca_file
+		elif source == "rogue":
+			cert = self.rogue_ca_file
+		else:
+			cert = source
+		return [int(usage), int(selector), int(mtype),
+		    dnssec.tlsa_data(cert, int(selector), int(mtype))]
+
+	def set_tlsa(self, host, rrs, port=25):
+		"""set_tlsa - the TLSA RRs of _PORT._tcp.HOST ([] removes them)."""
+		self.set_records("_%d._tcp.%s" % (port, _norm(host)),
+		    [["TLSA", list(r)] for r in rrs])
+
+	def apply_dane_case(self, case):
+		"""apply_dane_case - publish one catalogue DaneCase."""
+		d = _norm(case.domain)
+		with self.batch():
+			self.add_domain(d, id="dane1", mode=case.mode,
+			    mx=case.policy_mx, mx_records=False)
+			for host, beh in case.hosts.items():
+				self.add_mx(host, beh)
+			self.set_mx_records(d, case.mx)
+			for host, specs in case.tlsa.items():
+				self.set_tlsa(host, [self.tlsa_rr(host, *sp)
+				    for sp in specs])
+			for key in case.bogus:
+				name, _, qtype = key.partition("/")
+				self.set_behaviour(name, "bogus", qtype or None)
+		self.dane_cases[d] = case
+
 	def set_smtp(self, **fields):
 		"""set_smtp - server-wide SMTP settings (slow_banner_delay)."""
 		self.state["smtp"].update(fields)
@@ -553,6 +655,9 @@ class World:
 				self.apply_case(case)
 			for case in catmod.mx_catalogue():
 				self.apply_mx_case(case)
+			if dnssec is not None:
+				for case in catmod.dane_catalogue():
+					self.apply_dane_case(case)
 
 	# --- processes ----------------------------------------------------
 
@@ -621,8 +726,94 @@ class World:
 		atexit.register(self.stop)
 		return self
 
+	def start_validator(self, addr="127.0.0.53", port=0, timeout=15):
+		"""start_validator - unbound(8) validating in front of the world.
+
+		Listens on addr:port (port 0: a free one), forwards every name
+		to the world's DNS server, validates with the world's trust
+		anchor (so answers in the signed zone get the AD bit and bogus
+		ones SERVFAIL) and treats the rest of test. and example. as
+		insecure. Returns (addr, port); stop() ends it too."""
+		import socket
+		if self.validator_proc is not None:
+			return self.validator
+		if port == 0:
+			s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+			s.bind((addr, 0))
+			port = s.getsockname()[1]
+			s.close()
+		vdir = os.path.join(self.dir, "validator")
+		os.makedirs(vdir, exist_ok=True)
+		conf = os.path.join(vdir, "unbound.conf")
+		with open(conf, "w") as f:
+			f.write("server:\n"
+			    "\tinterface: %s\n\tport: %d\n"
+			    "\tdo-daemonize: no\n\tuse-syslog: no\n"
+			    "\tlogfile: \"\"\n\tchroot: \"\"\n"
+			    "\tusername: \"\"\n\tpidfile: \"\"\n"
+			    "\tdirectory: \"%s\"\n"
+			    "\tdo-ip6: no\n\tdo-not-query-localhost: no\n"
+			    "\taccess-control: 127.0.0.0/8 allow\n"
+			    "\tmodule-config: \"validator iterator\"\n"
+			    "\ttrust-anchor-file: \"%s\"\n"
+			    "\tdomain-insecure: \"test.\"\n"
+			    "\tdomain-insecure: \"example.\"\n"
+			    "\tlocal-zone: \"test.\" nodefault\n"
+			    "\tval-log-level: 2\n\tverbosity: 1\n"
+			    "forward-zone:\n\tname: \".\"\n"
+			    "\tforward-addr: %s@%d\n" % (addr, port, vdir,
+			    self.trust_anchor, self.addr, self.dns_port))
+		err = open(os.path.join(self.dir, "validator.err"), "w")
+		p = subprocess.Popen([UNBOUND, "-d", "-c", conf],
+		    stdout=err, stderr=subprocess.STDOUT,
+		    stdin=subprocess.DEVNULL, close_fds=True)
+		err.close()
+		self.validator_proc = p
+		deadline = time.time() + timeout
+		query = bytes.fromhex("abcd01000001000000000000") + \
+		    b"\x06dnssec\x04test\x00\x00\x06\x00\x01"	# SOA
+		while True:
+			if p.poll() is not None:
+				with open(os.path.join(self.dir,
+				    "validator.err")) as f:
+					msg = f.read().strip()
+				self.validator_proc = None
+				raise WorldError("unbound did not start (exit %s): "
+				    "%s" % (p.returncode, msg[-2000:]))
+			s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+			s.settimeout(0.5)
+			try:
+				s.sendto(query, (addr, port))
+				if s.recv(4096)[:2] == query[:2]:
+					break
+			except OSError:
+				pass
+			finally:
+				s.close()
+			if time.time() > deadline:
+				self.stop_validator()
+				raise WorldError("unbound did not answer on "
+				    "%s@%d" % (addr, port))
+		self.validator = (addr, port)
+		return self.validator
+
+	def stop_validator(self):
+		"""stop_validator - end the unbound of start_validator()."""
+		p, self.validator_proc = self.validator_proc, None
+		self.validator = None
+		if p is None:
+			return
+		if p.poll() is None:
+			p.terminate()
+		try:
+			p.wait(5)
+		except subprocess.TimeoutExpired:
+			p.kill()
+			p.wait()
+
 	def stop(self):
 		"""stop - terminate the servers (SIGTERM, then SIGKILL)."""
+		self.stop_validator()
 		procs, self.procs = self.procs, []
 		for p in procs:
 			if p.poll() is None:
@@ -772,6 +963,7 @@ def _cmd_up(args):
 	print("https %s %d" % (w.addr, w.https_port))
 	print("smtp %s %d" % (w.addr, w.smtp_port))
 	print("ca %s" % w.ca_file)
+	print("trust-anchor %s" % w.trust_anchor)
 	print("dir %s" % w.dir)
 	print("ready", flush=True)
 	done = []
@@ -837,7 +1029,8 @@ def main(argv=None):
 	p.add_argument("--dir", required=True)
 	p.add_argument("name")
 	p.add_argument("what", choices=["servfail", "timeout", "refused",
-	    "nxdomain", "ok"])
+	    "nxdomain", "bogus", "ok"])
+	p.add_argument("--type", help="only this record type (e.g. TLSA)")
 	p = sub.add_parser("count", help="HTTP requests of a policy host")
 	p.add_argument("--dir", required=True)
 	p.add_argument("domain")
@@ -847,6 +1040,12 @@ def main(argv=None):
 	p.add_argument("behaviour", choices=sorted(MX_BEHAVIOURS))
 	p.add_argument("--domain", help="also an MX record of this domain")
 	p.add_argument("--pref", type=int, default=10)
+	p = sub.add_parser("tlsa", help="set the TLSA RRs of _25._tcp.HOST")
+	p.add_argument("--dir", required=True)
+	p.add_argument("host")
+	p.add_argument("spec", nargs="*", metavar="U,S,M[,SOURCE]",
+	    help="usage,selector,mtype and leaf|ca|rogue|FILE (default "
+	    "leaf); none removes them")
 	p = sub.add_parser("smtp-log", help="SMTP sessions, one JSON a line")
 	p.add_argument("--dir", required=True)
 	p.add_argument("host", nargs="?")
@@ -877,12 +1076,18 @@ def main(argv=None):
 		w.set_host(args.domain, **fields)
 	elif args.cmd == "dns":
 		w.set_behaviour(args.name, None if args.what == "ok" else
-		    args.what)
+		    args.what, args.type)
 	elif args.cmd == "count":
 		print(w.fetch_count(args.domain))
 	elif args.cmd == "mx":
 		w.add_mx(args.host, args.behaviour, domain=args.domain,
 		    pref=args.pref)
+	elif args.cmd == "tlsa":
+		rrs = []
+		for spec in args.spec:
+			f = spec.split(",")
+			rrs.append(w.tlsa_rr(args.host, *f[:4]))
+		w.set_tlsa(args.host, rrs)
 	elif args.cmd == "smtp-log":
 		for ev in w.smtp_sessions(args.host):
 			print(json.dumps(ev))
