@@ -31,9 +31,11 @@
  *	the program must exit 0 within the timeout.
  *
  *	HTTPS (R11): a POST of the gzipped report with Content-Type
- *	application/tlsrpt+gzip through libcurl, the peer verified against
- *	tls_ca_file/tls_ca_path, its host resolved through resolver.c and
- *	handed to curl (DESIGN §2), no redirects followed; 2xx is success.
+ *	application/tlsrpt+gzip through libcurl as https.c sets it up for
+ *	the policy fetch too: the host resolved through resolver.c and
+ *	curl held to those addresses (DESIGN §2), TLS 1.2 at least, the peer
+ *	verified against tls_ca_file/tls_ca_path and its name as a DNS-ID,
+ *	no redirects followed; 2xx is success.
  *
  *	rua URIs come from DNS, so from whoever runs the receiving domain:
  *	a mailto: address must be one plain addr-spec after percent-decoding
@@ -71,7 +73,7 @@
 #include "autoconf.h"
 #include "fd.h"
 #include "resolver.h"
-#include "tls.h"
+#include "https.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
 
@@ -79,10 +81,6 @@
 #define TS_SOCK_STREAM	(SOCK_STREAM | SOCK_CLOEXEC)
 #else
 #define TS_SOCK_STREAM	SOCK_STREAM
-#endif
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION	"0"
 #endif
 
 #define TS_MAIL_MAX	(16 * 1024 * 1024)	/* a report mail, base64 */
@@ -709,24 +707,8 @@ ts_url_host(const char *url, char *host, size_t hostsz, unsigned int *port)
 	return ts_is_domain(host) ? 0 : -1;
 }
 
-/*
- * ts_sslctx - curl's SSL_CTX callback: the TLS 1.2 floor and DNS-ID-only
- * name check the policy fetch uses (tls.c)
- */
-static CURLcode
-ts_sslctx(CURL *curl, void *sslctx, void *arg)
-{
-	SSL_CTX *ctx = sslctx;
-
-	(void)curl;
-	if (tls_ctx_floor(ctx) == -1 ||
-	    tls_param_host(SSL_CTX_get0_param(ctx), arg) == -1)
-		return CURLE_ABORTED_BY_CALLBACK;
-	return CURLE_OK;
-}
-
 #define TS_SETOPT(opt, val) do {					\
-	if (curl_easy_setopt(curl, (opt), (val)) != CURLE_OK) {		\
+	if (curl_easy_setopt(h.curl, (opt), (val)) != CURLE_OK) {	\
 		ts_err(err, errsz, "curl option %s refused", #opt);	\
 		goto out;						\
 	}								\
@@ -737,17 +719,18 @@ int
 tlsrpt_send_https(const struct config *cfg, const char *url,
     const void *body, size_t len, int timeout, char *err, size_t errsz)
 {
-	struct curl_slist *hdrs = NULL, *res = NULL;
+	struct curl_slist *hdrs = NULL;
+	struct https_req req;
+	struct https h;
 	struct dns_addrs a;
-	char host[256], errbuf[CURL_ERROR_SIZE], *entry = NULL;
+	char host[HTTPS_HOST_MAX + 1];
 	unsigned int port;
-	size_t i, size;
 	long code = 0;
-	CURL *curl = NULL;
 	CURLcode cc;
-	int ret = -1, n, off;
+	int ret = -1;
 
 	memset(&a, 0, sizeof(a));
+	memset(&h, 0, sizeof(h));
 	if (ts_url_host(url, host, sizeof(host), &port) != 0) {
 		ts_err(err, errsz, "unusable https URI");
 		return -1;
@@ -758,82 +741,44 @@ tlsrpt_send_https(const struct config *cfg, const char *url,
 		    a.n == 0 && a.status == DNS_OK ? "none" : a.why);
 		goto out;
 	}
-	size = strlen(host) + 16;
-	for (i = 0; i < a.n; i++)
-		size += strlen(a.addr[i]) + 3;
-	if ((entry = malloc(size)) == NULL)
-		goto nomem;
-	off = snprintf(entry, size, "%s:%u:", host, port);
-	for (i = 0; off > 0 && i < a.n; i++) {
-		n = snprintf(entry + off, size - (size_t)off,
-		    strchr(a.addr[i], ':') ? "%s[%s]" : "%s%s", i ? "," : "",
-		    a.addr[i]);
-		off = (n < 0 || (size_t)n >= size - (size_t)off) ? -1 : off + n;
+	memset(&req, 0, sizeof(req));
+	req.cfg = cfg;
+	req.url = url;
+	req.host = host;
+	req.port = port;
+	req.addrs = &a;
+	req.timeout_ms = (long)timeout * 1000;
+	if (https_open(&h, &req, err, errsz) == -1)
+		goto out;
+	if ((hdrs = curl_slist_append(NULL,
+	    "Content-Type: application/tlsrpt+gzip")) == NULL) {
+		ts_err(err, errsz, "out of memory");
+		goto out;
 	}
-	if (off < 0)
-		goto nomem;
-	if ((res = curl_slist_append(NULL, entry)) == NULL ||
-	    (hdrs = curl_slist_append(NULL,
-	    "Content-Type: application/tlsrpt+gzip")) == NULL)
-		goto nomem;
-	if ((curl = curl_easy_init()) == NULL)
-		goto nomem;
-	errbuf[0] = '\0';
-	TS_SETOPT(CURLOPT_ERRORBUFFER, errbuf);
-	TS_SETOPT(CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	TS_SETOPT(CURLOPT_PROTOCOLS_STR, "https");
-	TS_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
-#else
-	TS_SETOPT(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
-	TS_SETOPT(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-	TS_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	TS_SETOPT(CURLOPT_RESOLVE, res);
-	TS_SETOPT(CURLOPT_PROXY, "");
-	TS_SETOPT(CURLOPT_NOPROXY, "*");
-	TS_SETOPT(CURLOPT_NOSIGNAL, 1L);
-	TS_SETOPT(CURLOPT_TIMEOUT, (long)timeout);
-	TS_SETOPT(CURLOPT_CONNECTTIMEOUT, (long)(timeout < 10 ? timeout : 10));
-	TS_SETOPT(CURLOPT_USERAGENT, "mtasts/" PACKAGE_VERSION);
-	TS_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	TS_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	TS_SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	TS_SETOPT(CURLOPT_SSL_CTX_FUNCTION, ts_sslctx);
-	TS_SETOPT(CURLOPT_SSL_CTX_DATA, host);
-	TS_SETOPT(CURLOPT_MAXREDIRS, 0L);
-	if (cfg->tls_ca_file != NULL && *cfg->tls_ca_file != '\0')
-		TS_SETOPT(CURLOPT_CAINFO, cfg->tls_ca_file);
-	if (cfg->tls_ca_path != NULL && *cfg->tls_ca_path != '\0')
-		TS_SETOPT(CURLOPT_CAPATH, cfg->tls_ca_path);
 	TS_SETOPT(CURLOPT_HTTPHEADER, hdrs);
 	TS_SETOPT(CURLOPT_POST, 1L);
 	TS_SETOPT(CURLOPT_POSTFIELDS, body);
 	TS_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	TS_SETOPT(CURLOPT_WRITEFUNCTION, ts_discard);
-	if ((cc = curl_easy_perform(curl)) != CURLE_OK) {
-		ts_err(err, errsz, "%s: %s", host, errbuf[0] ? errbuf :
-		    curl_easy_strerror(cc));
+	if ((cc = curl_easy_perform(h.curl)) != CURLE_OK) {
+		ts_err(err, errsz, "%s: %s", host, h.why[0] ? h.why :
+		    h.errbuf[0] ? h.errbuf : curl_easy_strerror(cc));
 		goto out;
 	}
-	if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code) !=
+	if (curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &code) !=
 	    CURLE_OK || code < 200 || code > 299) {
 		ts_err(err, errsz, "%s: HTTP status %ld", host, code);
 		goto out;
 	}
 	ret = 0;
-	goto out;
-nomem:
-	ts_err(err, errsz, "out of memory");
 out:
-	if (curl != NULL)
-		curl_easy_cleanup(curl);
+	https_close(&h);
 	curl_slist_free_all(hdrs);
-	curl_slist_free_all(res);
-	free(entry);
 	dns_addrs_free(&a);
 	return ret;
 }
+
+#undef TS_SETOPT
 
 /* ts_nonempty - s when set and not empty */
 static const char *
