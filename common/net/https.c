@@ -1,6 +1,6 @@
 /*
  * NAME
- *	https - the libcurl HTTPS set-up of the policy fetch and the report POST
+ *	https - the libcurl set-up of the policy fetch and the report POST
  * SYNOPSIS
  *	#include "https.h"
  *

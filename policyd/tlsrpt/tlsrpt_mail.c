@@ -1,6 +1,6 @@
 /*
  * NAME
- *	tlsrpt_send - deliver one RFC 8460 report to one rua URI
+ *	tlsrpt_mail - deliver one RFC 8460 report by mail
  * SYNOPSIS
  *	#include "tlsrpt_send.h"
  *
@@ -8,47 +8,27 @@
  *	int tlsrpt_send_mime(m, &msg, &len, err, errsz)
  *	int tlsrpt_send_dkim_sign(d, msg, len, &sig, err, errsz)
  *	int tlsrpt_send_sendmail(argv, msg, len, timeout, err, errsz)
- *	int tlsrpt_send_https(cfg, url, body, len, timeout, err, errsz)
- *	int tlsrpt_send_deliver(cfg, r, rua, now, err, errsz)
- *
- *	enum tlsrpt_send_status tlsrpt_send_state_update(st, now, ok, err)
- *	int tlsrpt_send_state_due(st, now)
- *	int tlsrpt_send_state_encode(st, buf, size)
- *	int tlsrpt_send_state_decode(buf, len, st)
- *	int64_t tlsrpt_send_backoff(n)
- *	int64_t tlsrpt_send_delay(unique, delay_max)
  * DESCRIPTION
- *	Mail (R10, U08): a multipart/report; report-type="tlsrpt" message
- *	with a text/plain part and the gzipped report as an
- *	application/tlsrpt+gzip part, base64, named as R8 says; the header
- *	fields TLS-Report-Domain, TLS-Report-Submitter, the Subject of
- *	DESIGN §6b, TLS-Required: No (RFC 8689: a report must get through
- *	a broken TLS setup, R10) and Auto-Submitted: auto-generated. When
- *	tlsrpt_dkim_* is set, libopendkim signs it (relaxed/relaxed,
+ *	The mail half of the delivery module (tlsrpt_send.c chooses it for
+ *	a mailto: rua). Mail (R10, U08): a multipart/report;
+ *	report-type="tlsrpt" message with a text/plain part and the gzipped
+ *	report as an application/tlsrpt+gzip part, base64, named as R8 says;
+ *	the header fields TLS-Report-Domain, TLS-Report-Submitter, the
+ *	Subject of DESIGN §6b, TLS-Required: No (RFC 8689: a report must get
+ *	through a broken TLS setup, R10) and Auto-Submitted: auto-generated.
+ *	When tlsrpt_dkim_* is set, libopendkim signs it (relaxed/relaxed,
  *	rsa-sha256, never l=, the two TLS-Report-* fields included). The
  *	message goes on stdin to tlsrpt_sendmail's argv with "-f FROM"
  *	put after the program name (the envelope sender is tlsrpt_from);
  *	the program must exit 0 within the timeout.
  *
- *	HTTPS (R11): a POST of the gzipped report with Content-Type
- *	application/tlsrpt+gzip through libcurl as https.c sets it up for
- *	the policy fetch too: the host resolved through resolver.c and
- *	curl held to those addresses (DESIGN §2), TLS 1.2 at least, the peer
- *	verified against tls_ca_file/tls_ca_path and its name as a DNS-ID,
- *	no redirects followed; 2xx is success.
- *
  *	rua URIs come from DNS, so from whoever runs the receiving domain:
  *	a mailto: address must be one plain addr-spec after percent-decoding
  *	(no CR, LF, comma or white space can reach a header or the argv),
  *	and header values are checked before they are written.
- *
- *	Retries (R12): each (report, rua) pair has a state; a failure moves
- *	its next attempt back 5 min, 10, 20, ... at most 4 h apart, and once
- *	24 h have passed since the first attempt the pair is dropped. The
- *	text form of a state is "1 STATUS ATTEMPTS FIRST NEXT LAST ERROR".
  * DIAGNOSTICS
- *	Every function returns -1 with a one-line reason in err; the caller
- *	logs it and retries (R12).
+ *	Every function returns -1 (NULL) with a one-line reason in err; the
+ *	caller logs it and retries (R12).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -67,15 +47,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <opendkim/dkim.h>
 
 #include "autoconf.h"
 #include "fd.h"
-#include "resolver.h"
-#include "https.h"
-#include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
+#include "tlsrpt_send_int.h"
 
 #ifdef SOCK_CLOEXEC
 #define TS_SOCK_STREAM	(SOCK_STREAM | SOCK_CLOEXEC)
@@ -98,19 +75,6 @@ struct ts_buf {
 	size_t	size;
 	int	failed;
 };
-
-/* ts_err - format a reason into err */
-static void __attribute__((format(printf, 3, 4)))
-ts_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* ts_add - append n bytes */
 static void
@@ -155,25 +119,6 @@ ts_printf(struct ts_buf *b, const char *fmt, ...)
 	ts_add(b, line, (size_t)n);
 }
 
-/*
- * ts_is_domain - an LDH host name with dots (A-labels), 1..253 bytes; a
- * single label (localhost, a bare host of the local network) is refused
- */
-static int
-ts_is_domain(const char *s)
-{
-	size_t len = strlen(s), i;
-
-	if (len == 0 || len > 253 || s[0] == '.' || s[0] == '-' ||
-	    strchr(s, '.') == NULL || s[len - 1] == '.')
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.' &&
-		    s[i] != '_')
-			return 0;
-	return 1;
-}
-
 /* ts_is_atext - an RFC 5322 atext character or '.' */
 static int
 ts_is_atext(int c)
@@ -205,19 +150,6 @@ ts_is_header_safe(const char *s)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
 			return 0;
 	return 1;
-}
-
-/* ts_hexval - the value of a hex digit, or -1 */
-static int
-ts_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* tlsrpt_send_mailto_addr - the decoded address of a mailto: URI */
@@ -665,363 +597,4 @@ out:
 			;
 	(void)close(sv[0]);
 	return ret;
-}
-
-/* ts_discard - curl write callback: the reply body is not needed */
-static size_t
-ts_discard(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	(void)ptr;
-	(void)arg;
-	return size * nmemb;
-}
-
-/* ts_url_host - host and port of an https: URL into host[] */
-static int
-ts_url_host(const char *url, char *host, size_t hostsz, unsigned int *port)
-{
-	const char *p = url + 8, *end, *colon;
-	size_t n;
-	char *e;
-	unsigned long v;
-
-	if (strncmp(url, "https://", 8) != 0)
-		return -1;
-	end = p + strcspn(p, "/?#");
-	if (memchr(p, '@', (size_t)(end - p)) != NULL || *p == '[')
-		return -1;	/* no userinfo; IPv6 literals are not used */
-	*port = 443;
-	if ((colon = memchr(p, ':', (size_t)(end - p))) != NULL) {
-		errno = 0;
-		v = strtoul(colon + 1, &e, 10);
-		if (e != end || v == 0 || v > 65535 || errno != 0)
-			return -1;
-		*port = (unsigned int)v;
-	} else
-		colon = end;
-	n = (size_t)(colon - p);
-	if (n == 0 || n >= hostsz)
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	return ts_is_domain(host) ? 0 : -1;
-}
-
-#define TS_SETOPT(opt, val) do {					\
-	if (curl_easy_setopt(h.curl, (opt), (val)) != CURLE_OK) {	\
-		ts_err(err, errsz, "curl option %s refused", #opt);	\
-		goto out;						\
-	}								\
-} while (0)
-
-/* tlsrpt_send_https - POST the report (R11) */
-int
-tlsrpt_send_https(const struct config *cfg, const char *url,
-    const void *body, size_t len, int timeout, char *err, size_t errsz)
-{
-	struct curl_slist *hdrs = NULL;
-	struct https_req req;
-	struct https h;
-	struct dns_addrs a;
-	char host[HTTPS_HOST_MAX + 1];
-	unsigned int port;
-	long code = 0;
-	CURLcode cc;
-	int ret = -1;
-
-	memset(&a, 0, sizeof(a));
-	memset(&h, 0, sizeof(h));
-	if (ts_url_host(url, host, sizeof(host), &port) != 0) {
-		ts_err(err, errsz, "unusable https URI");
-		return -1;
-	}
-	resolver_addrs(host, &a);
-	if (a.status != DNS_OK || a.n == 0) {
-		ts_err(err, errsz, "%s: no address (%s)", host,
-		    a.n == 0 && a.status == DNS_OK ? "none" : a.why);
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
-	req.cfg = cfg;
-	req.url = url;
-	req.host = host;
-	req.port = port;
-	req.addrs = &a;
-	req.timeout_ms = (long)timeout * 1000;
-	if (https_open(&h, &req, err, errsz) == -1)
-		goto out;
-	if ((hdrs = curl_slist_append(NULL,
-	    "Content-Type: application/tlsrpt+gzip")) == NULL) {
-		ts_err(err, errsz, "out of memory");
-		goto out;
-	}
-	TS_SETOPT(CURLOPT_HTTPHEADER, hdrs);
-	TS_SETOPT(CURLOPT_POST, 1L);
-	TS_SETOPT(CURLOPT_POSTFIELDS, body);
-	TS_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	TS_SETOPT(CURLOPT_WRITEFUNCTION, ts_discard);
-	if ((cc = curl_easy_perform(h.curl)) != CURLE_OK) {
-		ts_err(err, errsz, "%s: %s", host, h.why[0] ? h.why :
-		    h.errbuf[0] ? h.errbuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	if (curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &code) !=
-	    CURLE_OK || code < 200 || code > 299) {
-		ts_err(err, errsz, "%s: HTTP status %ld", host, code);
-		goto out;
-	}
-	ret = 0;
-out:
-	https_close(&h);
-	curl_slist_free_all(hdrs);
-	dns_addrs_free(&a);
-	return ret;
-}
-
-#undef TS_SETOPT
-
-/* ts_nonempty - s when set and not empty */
-static const char *
-ts_nonempty(const char *s)
-{
-	return s != NULL && *s != '\0' ? s : NULL;
-}
-
-/* tlsrpt_send_deliver - build r and deliver it to rua */
-int
-tlsrpt_send_deliver(const struct config *cfg, const struct tlsrpt_report *r,
-    const char *rua, time_t now, char *err, size_t errsz)
-{
-	struct tlsrpt_identity id;
-	struct tlsrpt_mail m;
-	struct tlsrpt_dkim d;
-	const char *submitter;
-	char *json = NULL, *rid = NULL, *fname = NULL, *to = NULL;
-	char *msg = NULL, *sig = NULL, *full = NULL;
-	char **argv = NULL;
-	unsigned char *gz = NULL;
-	size_t jlen, gzlen, mlen, slen, i;
-	int ret = -1;
-
-	id.org_name = cfg->tlsrpt_org_name;
-	id.contact = cfg->tlsrpt_contact;
-	if ((submitter = tlsrpt_report_submitter(id.contact)) == NULL ||
-	    id.org_name == NULL) {
-		ts_err(err, errsz, "tlsrpt_contact/tlsrpt_org_name not set");
-		return -1;
-	}
-	if (tlsrpt_report_json(r, &id, &json, &jlen) != 0 ||
-	    tlsrpt_report_gzip(json, jlen, &gz, &gzlen) != 0 ||
-	    (rid = tlsrpt_report_id(r, submitter)) == NULL ||
-	    (fname = tlsrpt_report_filename(r, submitter)) == NULL) {
-		ts_err(err, errsz, "cannot build the report");
-		goto out;
-	}
-	if (strncmp(rua, "https:", 6) == 0) {
-		ret = tlsrpt_send_https(cfg, rua, gz, gzlen, TLSRPT_SEND_TIMEOUT,
-		    err, errsz);
-		goto out;
-	}
-	if ((to = tlsrpt_send_mailto_addr(rua)) == NULL) {
-		ts_err(err, errsz, "unusable rua URI");
-		goto out;
-	}
-	memset(&m, 0, sizeof(m));
-	m.from = cfg->tlsrpt_from;
-	m.to = to;
-	m.org_name = id.org_name;
-	m.policy_domain = r->policy_domain;
-	m.submitter = submitter;
-	m.report_id = rid;
-	m.filename = fname;
-	m.gz = gz;
-	m.gzlen = gzlen;
-	m.day_start = r->day_start;
-	m.now = now;
-	if (tlsrpt_send_mime(&m, &msg, &mlen, err, errsz) != 0)
-		goto out;
-	d.domain = ts_nonempty(cfg->tlsrpt_dkim_domain);
-	d.selector = ts_nonempty(cfg->tlsrpt_dkim_selector);
-	d.keyfile = ts_nonempty(cfg->tlsrpt_dkim_key);
-	if (d.domain != NULL && d.selector != NULL && d.keyfile != NULL) {
-		if (tlsrpt_send_dkim_sign(&d, msg, mlen, &sig, err, errsz) != 0)
-			goto out;
-		slen = strlen(sig);
-		if ((full = malloc(slen + mlen + 1)) == NULL) {
-			ts_err(err, errsz, "out of memory");
-			goto out;
-		}
-		memcpy(full, sig, slen);
-		memcpy(full + slen, msg, mlen + 1);
-		free(msg);
-		msg = full;
-		full = NULL;
-		mlen += slen;
-	}
-	/*
-	 * "-f FROM" after the program: the envelope sender is the report
-	 * address, so bounces go there and the MTA can route report mail
-	 * by its sender (contrib/postfix, Postfix < 3.10).
-	 */
-	if (cfg->tlsrpt_sendmail.n == 0 || cfg->tlsrpt_from == NULL ||
-	    cfg->tlsrpt_from[0] == '\0' || cfg->tlsrpt_from[0] == '-') {
-		ts_err(err, errsz, "tlsrpt_sendmail/tlsrpt_from not set");
-		goto out;
-	}
-	if ((argv = calloc(cfg->tlsrpt_sendmail.n + 3, sizeof(*argv))) == NULL) {
-		ts_err(err, errsz, "out of memory");
-		goto out;
-	}
-	argv[0] = cfg->tlsrpt_sendmail.v[0];
-	argv[1] = "-f";
-	argv[2] = cfg->tlsrpt_from;
-	for (i = 1; i < cfg->tlsrpt_sendmail.n; i++)
-		argv[i + 2] = cfg->tlsrpt_sendmail.v[i];
-	ret = tlsrpt_send_sendmail(argv, msg, mlen, TLSRPT_SEND_TIMEOUT, err,
-	    errsz);
-out:
-	free(argv);
-	free(full);
-	free(sig);
-	free(msg);
-	free(to);
-	free(fname);
-	free(rid);
-	free(gz);
-	free(json);
-	return ret;
-}
-
-/* tlsrpt_send_status_name - the name of a delivery status */
-const char *
-tlsrpt_send_status_name(enum tlsrpt_send_status s)
-{
-	switch (s) {
-	case TLSRPT_SEND_PENDING:
-		return "pending";
-	case TLSRPT_SEND_SENT:
-		return "sent";
-	case TLSRPT_SEND_DROPPED:
-		break;
-	}
-	return "dropped";
-}
-
-/* tlsrpt_send_backoff - exponential back-off after the n-th failure */
-int64_t
-tlsrpt_send_backoff(unsigned int n)
-{
-	int64_t d = TLSRPT_RETRY_FIRST;
-
-	while (n-- > 1 && d < TLSRPT_RETRY_MAX)
-		d *= 2;
-	return d < TLSRPT_RETRY_MAX ? d : TLSRPT_RETRY_MAX;
-}
-
-/* tlsrpt_send_state_update - account for one delivery attempt */
-enum tlsrpt_send_status
-tlsrpt_send_state_update(struct tlsrpt_send_state *st, int64_t now, int ok,
-    const char *err)
-{
-	size_t i;
-
-	if (st->first == 0)
-		st->first = now;
-	st->attempts++;
-	st->last = now;
-	if (ok) {
-		st->status = TLSRPT_SEND_SENT;
-		st->error[0] = '\0';
-		return st->status;
-	}
-	(void)snprintf(st->error, sizeof(st->error), "%s",
-	    err != NULL ? err : "failed");
-	for (i = 0; st->error[i] != '\0'; i++)
-		if ((unsigned char)st->error[i] < 0x20 || st->error[i] == 0x7f)
-			st->error[i] = ' ';
-	if (now >= st->first + TLSRPT_RETRY_WINDOW) {
-		st->status = TLSRPT_SEND_DROPPED;
-		return st->status;
-	}
-	st->status = TLSRPT_SEND_PENDING;
-	st->next = now + tlsrpt_send_backoff(st->attempts);
-	/* One last try at the end of the window, not a day later. */
-	if (st->next > st->first + TLSRPT_RETRY_WINDOW)
-		st->next = st->first + TLSRPT_RETRY_WINDOW;
-	return st->status;
-}
-
-/* tlsrpt_send_state_due - pending and its time has come */
-int
-tlsrpt_send_state_due(const struct tlsrpt_send_state *st, int64_t now)
-{
-	return st->status == TLSRPT_SEND_PENDING && st->next <= now;
-}
-
-/* tlsrpt_send_state_encode - "1 STATUS ATTEMPTS FIRST NEXT LAST ERROR" */
-int
-tlsrpt_send_state_encode(const struct tlsrpt_send_state *st, char *buf,
-    size_t size)
-{
-	int n;
-
-	n = snprintf(buf, size, "1 %s %u %" PRId64 " %" PRId64 " %" PRId64
-	    " %s", tlsrpt_send_status_name(st->status), st->attempts,
-	    st->first, st->next, st->last, st->error);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-/* tlsrpt_send_state_decode - the inverse of tlsrpt_send_state_encode */
-int
-tlsrpt_send_state_decode(const char *buf, size_t len,
-    struct tlsrpt_send_state *st)
-{
-	char copy[TLSRPT_STATE_MAX], status[16];
-	long long first, next, last;
-	unsigned int attempts;
-	int off = 0;
-
-	if (len == 0 || len >= sizeof(copy) || memchr(buf, '\0', len) != NULL)
-		return -1;
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	memset(st, 0, sizeof(*st));
-	if (sscanf(copy, "1 %15s %u %lld %lld %lld%n", status, &attempts,
-	    &first, &next, &last, &off) != 5 || off <= 0)
-		return -1;
-	if (strcmp(status, "pending") == 0)
-		st->status = TLSRPT_SEND_PENDING;
-	else if (strcmp(status, "sent") == 0)
-		st->status = TLSRPT_SEND_SENT;
-	else if (strcmp(status, "dropped") == 0)
-		st->status = TLSRPT_SEND_DROPPED;
-	else
-		return -1;
-	if (first < 0 || next < 0 || last < 0)
-		return -1;
-	st->attempts = attempts;
-	st->first = first;
-	st->next = next;
-	st->last = last;
-	if (copy[off] == ' ')
-		off++;
-	(void)snprintf(st->error, sizeof(st->error), "%s", copy + off);
-	return 0;
-}
-
-/* tlsrpt_send_delay - a stable spread of 0..delay_max seconds */
-int64_t
-tlsrpt_send_delay(const char *unique, int64_t delay_max)
-{
-	uint64_t h = 0;
-	int i, v;
-
-	if (delay_max <= 0 || unique == NULL)
-		return 0;
-	for (i = 0; i < 15 && unique[i] != '\0'; i++) {
-		if ((v = ts_hexval((unsigned char)unique[i])) < 0)
-			v = (unsigned char)unique[i] & 0x0f;
-		h = (h << 4) | (uint64_t)v;
-	}
-	return (int64_t)(h % ((uint64_t)delay_max + 1));
 }

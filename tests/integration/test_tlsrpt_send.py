@@ -1,6 +1,7 @@
 #
-# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt/tlsrpt_send.c)
-# through tests/tools/tlsrpt-send-cli, against real receivers.
+# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt/
+# tlsrpt_send.c, tlsrpt_mail.c, tlsrpt_https.c) through
+# tests/tools/tlsrpt-send-cli, against real receivers.
 #
 # DESCRIPTION
 #	mailto: the report mail goes to tlsrpt_sendmail, here a sink
