@@ -29,7 +29,7 @@
 #include "https.h"
 #include "resolver.h"
 #include "tlsrpt_send.h"
-#include "tlsrpt_send_int.h"
+#include "tlsrpt_send_util.h"
 
 /* ts_discard - curl write callback: the reply body is not needed */
 static size_t

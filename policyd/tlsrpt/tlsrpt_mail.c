@@ -52,7 +52,7 @@
 #include "autoconf.h"
 #include "fd.h"
 #include "tlsrpt_send.h"
-#include "tlsrpt_send_int.h"
+#include "tlsrpt_send_util.h"
 
 #ifdef SOCK_CLOEXEC
 #define TS_SOCK_STREAM	(SOCK_STREAM | SOCK_CLOEXEC)

@@ -24,14 +24,12 @@
  *	text form of a state is "1 STATUS ATTEMPTS FIRST NEXT LAST ERROR".
  *	tlsrpt_send_delay() spreads the first attempts over tlsrpt_delay_max.
  *
- *	The helpers the three files share are in tlsrpt_send_int.h.
+ *	The helpers the delivery files share are in tlsrpt_send_util.c.
  * DIAGNOSTICS
  *	tlsrpt_send_deliver() returns -1 with a one-line reason in err; the
  *	caller logs it and retries (R12).
  */
-#include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,52 +38,7 @@
 #include "autoconf.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_send.h"
-#include "tlsrpt_send_int.h"
-
-/* ts_err - format a reason into err */
-void
-ts_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * ts_is_domain - an LDH host name with dots (A-labels), 1..253 bytes; a
- * single label (localhost, a bare host of the local network) is refused
- */
-int
-ts_is_domain(const char *s)
-{
-	size_t len = strlen(s), i;
-
-	if (len == 0 || len > 253 || s[0] == '.' || s[0] == '-' ||
-	    strchr(s, '.') == NULL || s[len - 1] == '.')
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.' &&
-		    s[i] != '_')
-			return 0;
-	return 1;
-}
-
-/* ts_hexval - the value of a hex digit, or -1 */
-int
-ts_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "tlsrpt_send_util.h"
 
 /* ts_nonempty - s when set and not empty */
 static const char *

@@ -1,10 +1,10 @@
 /*
- * tlsrpt_send_int.h - what the files of the delivery module share
+ * tlsrpt_send_util.h - what the files of the delivery module share
  * (tlsrpt_send.c, tlsrpt_mail.c, tlsrpt_https.c), under the module's
  * internal prefix ts_; no other file includes it.
  */
-#ifndef MTASTS_TLSRPT_SEND_INT_H
-#define MTASTS_TLSRPT_SEND_INT_H
+#ifndef MTASTS_TLSRPT_SEND_UTIL_H
+#define MTASTS_TLSRPT_SEND_UTIL_H
 
 #include <stddef.h>
 
