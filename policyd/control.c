@@ -52,6 +52,7 @@
 #include "tlsrpt_collect.h"
 #include "tlsrpt_report.h"
 #include "tlsrpt_run.h"
+#include "tlsrpt_reports.h"
 #include "tlsrpt_store.h"
 #include "worker.h"
 
@@ -549,8 +550,8 @@ do_report_show(const char *arg, const char *dayarg, int resolve)
 			    dayarg);
 	} else
 		day = report_yesterday();
-	if ((resolve ? tlsrpt_store_reports(day, domain, &r, &n) :
-	    tlsrpt_store_reports_raw(day, domain, &r, &n)) != 0)
+	if ((resolve ? tlsrpt_reports(day, domain, &r, &n) :
+	    tlsrpt_reports_raw(day, domain, &r, &n)) != 0)
 		return reply_error("cannot read the TLS-RPT store%s", "");
 	o = reply_ok();
 	control_day(day, dn, sizeof(dn));
@@ -576,7 +577,7 @@ do_report_show(const char *arg, const char *dayarg, int resolve)
 		json_array_append_new(arr, rep);
 	}
 	json_object_set_new(o, "reports", arr);
-	tlsrpt_store_reports_free(r, n);
+	tlsrpt_reports_free(r, n);
 	return o;
 }
 
@@ -643,7 +644,7 @@ day_domains(int64_t day)
 	uint64_t succ, fail;
 	size_t	n = 0, j, k;
 
-	if (tlsrpt_store_reports_raw(day, NULL, &r, &n) != 0)
+	if (tlsrpt_reports_raw(day, NULL, &r, &n) != 0)
 		return doms;
 	for (j = 0; j < n; j++) {
 		succ = fail = 0;
@@ -661,7 +662,7 @@ day_domains(int64_t day)
 		    json_integer((json_int_t)fail));
 		json_array_append_new(doms, d);
 	}
-	tlsrpt_store_reports_free(r, n);
+	tlsrpt_reports_free(r, n);
 	return doms;
 }
 
