@@ -9,7 +9,9 @@
  *	verbs, hold.c's holds, route.c's routes, tlsrpt_run.c's report
  *	list), in a module of their own so those views need not include
  *	the control socket: times as ISO 8601 UTC, optional strings, day
- *	names. Each returns a new reference or fills the caller's buffer.
+ *	names, and the two shapes of a reply, {"ok": true, ...} and
+ *	{"ok": false, "error": ...}. Each returns a new reference or fills
+ *	the caller's buffer.
  *
  * DIAGNOSTICS
  *	None: a time that does not convert becomes JSON null or "?".
@@ -55,4 +57,27 @@ control_day(int64_t day, char *buf, size_t sz)
 	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d",
 	    &tm) == 0)
 		snprintf(buf, sz, "?");
+}
+
+/* reply_error - {"ok": false, "error": ...} */
+json_t *
+reply_error(const char *fmt, const char *arg)
+{
+	json_t *o = json_object();
+	char	buf[300];
+
+	snprintf(buf, sizeof(buf), fmt, arg ? arg : "");
+	json_object_set_new(o, "ok", json_false());
+	json_object_set_new(o, "error", json_string(buf));
+	return o;
+}
+
+/* reply_ok - {"ok": true} to add fields to. */
+json_t *
+reply_ok(void)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "ok", json_true());
+	return o;
 }

@@ -18,4 +18,13 @@ json_t *control_str(const char *s);
 /* control_day - "YYYY-MM-DD" (UTC) of day, a day's first second, into buf. */
 void	control_day(int64_t day, char *buf, size_t sz);
 
+/*
+ * reply_error - {"ok": false, "error": fmt with arg} (arg NULL: ""; one
+ * %s in fmt, at most 300 bytes in all; new reference).
+ */
+json_t *reply_error(const char *fmt, const char *arg);
+
+/* reply_ok - {"ok": true} to add fields to (new reference). */
+json_t *reply_ok(void);
+
 #endif
