@@ -1,40 +1,28 @@
 /*
  * NAME
- *	ctl_report - the "mtasts-ctl report" verbs
+ *	ctl_view - "mtasts-ctl report view FILE": summarise a received report
  * SYNOPSIS
- *	#include "ctl_report.h"
+ *	#include "ctl_view.h"
  *
- *	int ctl_report_view(path, o)
- *	int ctl_report_day_ok(s)
- *	void ctl_report_list_print(reply, o)
- *	void ctl_report_preview_print(reply, o)
- *	void ctl_report_send_print(reply, o)
- *	int ctl_report_send_status(reply)
+ *	int ctl_view_file(path, o)
  * DESCRIPTION
- *	report view FILE, for domain owners reading what Gmail and others
- *	send them: FILE is the JSON of an RFC 8460 report, the same gzipped
- *	(recognised by the gzip magic, whatever the name) or a whole mail as
- *	saved by a mail client. A mail is parsed as MIME: multipart bodies
- *	are split at their boundary, recursively, and the first part of type
+ *	For domain owners reading what Gmail and others send them: FILE is
+ *	the JSON of an RFC 8460 report, the same gzipped (recognised by the
+ *	gzip magic, whatever the name) or a whole mail as saved by a mail
+ *	client. A mail is parsed as MIME: multipart bodies are split at
+ *	their boundary, recursively, and the first part of type
  *	application/tlsrpt+gzip, application/tlsrpt+json, application/gzip
  *	or application/json (or any part whose file name ends in .json or
  *	.json.gz) is decoded from base64 or quoted-printable-free 7bit.
  *
  *	Output: the report's identity, then one row per policy with its
  *	session counts, and the failed sessions by result type and by MX
- *	host; --json prints the same as one document.
- *
- *	report list, show and send talk to the daemon (ctl.c makes the
- *	requests "report list", "report preview DOMAIN [DAY]" and "report
- *	send [DAY] [DOMAIN]"); the functions here print the replies for
- *	people. Everything in them came from outside at some point (DNS
- *	records, libtlsrpt datagrams, error texts of mail servers): strings
- *	pass ctl_text() or the table code, and the report JSON is printed
- *	with DEL and C1 controls escaped.
+ *	host; --json prints the same as one document. Everything in FILE
+ *	came from outside: strings pass ctl_text() or the table code.
+ *	Needs no daemon and no configuration.
  * DIAGNOSTICS
- *	view: exit 0 when a report was summarised, 1 when FILE holds no
- *	usable report, 2 when it cannot be read. ctl_report_send_status():
- *	1 when a delivery failed or was dropped or the reply names an error.
+ *	Exit 0 when a report was summarised, 1 when FILE holds no usable
+ *	report, 2 when it cannot be read.
  */
 #include "autoconf.h"
 
@@ -47,8 +35,7 @@
 
 #include <jansson.h>
 
-#include "civil.h"
-#include "ctl_report.h"
+#include "ctl_view.h"
 #include "tlsrpt_report.h"
 
 #define CR_DEPTH_MAX	8	/* nested multiparts */
@@ -340,15 +327,6 @@ cr_str(const json_t *o, const char *key)
 	return s != NULL ? s : "-";
 }
 
-/* cr_int - a JSON integer member, or 0 */
-static json_int_t
-cr_int(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
 /*
  * cr_sessions - a session count member: RFC 8460 counts are non-negative,
  * so a negative or missing value counts as 0.
@@ -356,7 +334,7 @@ cr_int(const json_t *o, const char *key)
 static json_int_t
 cr_sessions(const json_t *o, const char *key)
 {
-	json_int_t n = cr_int(o, key);
+	json_int_t n = ctl_int(o, key);
 
 	return n > 0 ? n : 0;
 }
@@ -460,9 +438,9 @@ cr_print(const struct ctl_out *o, const json_t *doc)
 		goto out;
 	json_array_foreach(json_object_get(doc, "policies"), i, p) {
 		(void)snprintf(n1, sizeof(n1), "%lld",
-		    (long long)cr_int(p, "successful"));
+		    (long long)ctl_int(p, "successful"));
 		(void)snprintf(n2, sizeof(n2), "%lld",
-		    (long long)cr_int(p, "failed"));
+		    (long long)ctl_int(p, "failed"));
 		cells[0] = cr_str(p, "policy-type");
 		cells[1] = cr_str(p, "policy-domain");
 		cells[2] = n1;
@@ -507,9 +485,9 @@ out:
 	return rc;
 }
 
-/* ctl_report_view - summarise a received report */
+/* ctl_view_file - summarise a received report */
 int
-ctl_report_view(const char *path, const struct ctl_out *o)
+ctl_view_file(const char *path, const struct ctl_out *o)
 {
 	char *buf = NULL, *part = NULL, *json = NULL;
 	const char *data;
@@ -518,7 +496,7 @@ ctl_report_view(const char *path, const struct ctl_out *o)
 	json_error_t jerr;
 	int rc;
 
-	if (cr_read(path, CTL_REPORT_FILE_MAX, &buf, &len) != 0)
+	if (cr_read(path, CTL_VIEW_FILE_MAX, &buf, &len) != 0)
 		return cr_fail(o, CTL_EXIT_USAGE, strerror(errno), path);
 	data = buf;
 	skip = strspn(buf, " \t\r\n");
@@ -541,7 +519,7 @@ ctl_report_view(const char *path, const struct ctl_out *o)
 	if (json == NULL) {
 		if (plen >= 2 && (unsigned char)data[0] == 0x1f &&
 		    (unsigned char)data[1] == 0x8b) {
-			if (tlsrpt_report_gunzip(data, plen, CTL_REPORT_JSON_MAX,
+			if (tlsrpt_report_gunzip(data, plen, CTL_VIEW_JSON_MAX,
 			    &json, &jlen) != 0) {
 				rc = cr_fail(o, CTL_EXIT_NEGATIVE,
 				    "corrupt or oversized gzip data", path);
@@ -575,325 +553,4 @@ out:
 	free(part);
 	free(buf);
 	return rc;
-}
-
-/* ctl_report_day_ok - a calendar date as YYYY-MM-DD, 1970 or later */
-int
-ctl_report_day_ok(const char *s)
-{
-	int64_t	day;
-
-	return civil_day_parse(s, &day) == 0;
-}
-
-/* cr_status_colour - green for sent, yellow for pending, red for dropped */
-static enum ctl_colour
-cr_status_colour(const char *status)
-{
-	if (status == NULL)
-		return CTL_PLAIN;
-	if (strcmp(status, "sent") == 0)
-		return CTL_GREEN;
-	if (strcmp(status, "pending") == 0)
-		return CTL_YELLOW;
-	if (strcmp(status, "dropped") == 0)
-		return CTL_RED;
-	return CTL_PLAIN;
-}
-
-/* cr_title - a section title, bold on a terminal */
-static void
-cr_title(const struct ctl_out *o, const char *title)
-{
-	fprintf(o->fp, "%s%s%s\n", ctl_paint(o, CTL_BOLD), title,
-	    ctl_unpaint(o, CTL_BOLD));
-}
-
-/* cr_counters - "name: key value, ..." of the counters in r[name] */
-static void
-cr_counters(const struct ctl_out *o, const json_t *r, const char *name)
-{
-	json_t *obj = json_object_get(r, name), *v;
-	const char *key;
-	char k[64], val[64];
-	size_t i;
-	int first = 1;
-
-	if (!json_is_object(obj))
-		return;
-	fprintf(o->fp, "%s:", name);
-	json_object_foreach(obj, key, v) {
-		/* the daemon's key names, printed clean all the same */
-		for (i = 0; key[i] != '\0' && i + 1 < sizeof(k); i++)
-			k[i] = (unsigned char)key[i] < 0x20 ||
-			    (unsigned char)key[i] >= 0x7f ? '?' : key[i];
-		k[i] = '\0';
-		fprintf(o->fp, "%s %s %s", first ? "" : ",", k,
-		    ctl_text(v, val, sizeof(val)));
-		first = 0;
-	}
-	fputc('\n', o->fp);
-}
-
-/* cr_list_days - the stored results not yet reported, one row per domain */
-static void
-cr_list_days(const json_t *r, const struct ctl_out *o)
-{
-	static const char *const hdr[5] = { "DAY", "DOMAIN", "SUCCESS",
-	    "FAILURE", "RECORD" };
-	struct ctl_table *t;
-	const json_t *days, *day, *doms, *dom, *rec;
-	const char *cells[5];
-	char dn[64], dname[300], s1[32], s2[32], rbuf[1024];
-	size_t i, j, n = 0;
-
-	cr_title(o, "Stored results, not yet reported:");
-	days = json_object_get(r, "days");
-	if ((t = ctl_table_new(5, hdr)) == NULL)
-		return;
-	for (i = 0; i < json_array_size(days); i++) {
-		day = json_array_get(days, i);
-		ctl_text(json_object_get(day, "day"), dn, sizeof(dn));
-		doms = json_object_get(day, "domains");
-		for (j = 0; j < json_array_size(doms); j++) {
-			dom = json_array_get(doms, j);
-			rec = json_object_get(dom, "record");
-			cells[0] = dn;
-			cells[1] = ctl_text(json_object_get(dom, "domain"),
-			    dname, sizeof(dname));
-			cells[2] = ctl_text(json_object_get(dom, "success"), s1,
-			    sizeof(s1));
-			cells[3] = ctl_text(json_object_get(dom, "failure"), s2,
-			    sizeof(s2));
-			/* results stored before a record was known have "" */
-			cells[4] = json_is_string(rec) &&
-			    json_string_length(rec) == 0 ? "-" :
-			    ctl_text(rec, rbuf, sizeof(rbuf));
-			if (ctl_table_add(t, cells, NULL) != 0)
-				goto out;
-			n++;
-		}
-	}
-	if (n == 0)
-		fprintf(o->fp, "none\n");
-	else
-		ctl_table_print(o, t, 0);
-out:
-	ctl_table_free(t);
-}
-
-/* cr_list_deliveries - the send state of each (report, rua) pair */
-static void
-cr_list_deliveries(const json_t *r, const struct ctl_out *o)
-{
-	static const char *const hdr[8] = { "DAY", "DOMAIN", "RUA", "STATUS",
-	    "ATTEMPTS", "LAST_TRY", "NEXT_TRY", "ERROR" };
-	struct ctl_table *t;
-	const json_t *dels, *e, *err;
-	const char *cells[8];
-	enum ctl_colour colours[8];
-	char dn[64], dname[300], rua[1024], st[32], at[32], last[80],
-	    next[80], ebuf[512];
-	size_t i, k;
-
-	cr_title(o, "Deliveries:");
-	dels = json_object_get(r, "deliveries");
-	if (json_array_size(dels) == 0) {
-		fprintf(o->fp, "none\n");
-		return;
-	}
-	if ((t = ctl_table_new(8, hdr)) == NULL)
-		return;
-	for (i = 0; i < json_array_size(dels); i++) {
-		e = json_array_get(dels, i);
-		err = json_object_get(e, "error");
-		for (k = 0; k < 8; k++)
-			colours[k] = CTL_PLAIN;
-		cells[0] = ctl_text(json_object_get(e, "day"), dn, sizeof(dn));
-		cells[1] = ctl_text(json_object_get(e, "domain"), dname,
-		    sizeof(dname));
-		cells[2] = ctl_text(json_object_get(e, "rua"), rua,
-		    sizeof(rua));
-		cells[3] = ctl_text(json_object_get(e, "status"), st,
-		    sizeof(st));
-		colours[3] = cr_status_colour(json_string_value(
-		    json_object_get(e, "status")));
-		cells[4] = ctl_text(json_object_get(e, "attempts"), at,
-		    sizeof(at));
-		cells[5] = ctl_when(o, json_object_get(e, "last"), last,
-		    sizeof(last));
-		cells[6] = ctl_when(o, json_object_get(e, "next"), next,
-		    sizeof(next));
-		cells[7] = ctl_text(err, ebuf, sizeof(ebuf));
-		if (json_is_string(err))
-			colours[7] = CTL_RED;
-		if (ctl_table_add(t, cells, colours) != 0)
-			break;
-	}
-	ctl_table_print(o, t, 0);
-	ctl_table_free(t);
-}
-
-/* ctl_report_list_print - "report list" for people */
-void
-ctl_report_list_print(const json_t *r, const struct ctl_out *o)
-{
-	cr_list_days(r, o);
-	fputc('\n', o->fp);
-	cr_list_deliveries(r, o);
-	fputc('\n', o->fp);
-	cr_counters(o, r, "collector");
-	cr_counters(o, r, "store");
-}
-
-/*
- * cr_json_print - a document indented, keys in their order, for a
- * terminal: DEL and the C1 controls, which JSON may carry raw inside
- * strings, are written as \u escapes, so the text stays the same JSON.
- */
-static int
-cr_json_print(const struct ctl_out *o, const json_t *doc)
-{
-	char *s;
-	const unsigned char *p;
-	int rc = 0;
-
-	if ((s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		return -1;
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == 0x7f)
-			fprintf(o->fp, "\\u007f");
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			fprintf(o->fp, "\\u00%02x", p[1]);
-			p++;
-		} else
-			fputc(*p, o->fp);
-	}
-	if (fputc('\n', o->fp) == EOF)
-		rc = -1;
-	free(s);
-	return rc;
-}
-
-/* cr_kv - one "key value" row; 0 or -1 */
-static int
-cr_kv(struct ctl_table *t, const char *key, const char *value)
-{
-	const char *cells[2];
-
-	cells[0] = key;
-	cells[1] = value;
-	return ctl_table_add(t, cells, NULL);
-}
-
-/* cr_preview_one - one report: who, where, then the JSON as sent */
-static void
-cr_preview_one(const json_t *rep, const struct ctl_out *o)
-{
-	static const char *const hdr[2] = { "FIELD", "VALUE" };
-	struct ctl_table *t;
-	const json_t *rua, *doc;
-	char buf[1024];
-	size_t i;
-
-	if ((t = ctl_table_new(2, hdr)) == NULL)
-		return;
-	if (cr_kv(t, "report-id", ctl_text(json_object_get(rep, "report_id"),
-	    buf, sizeof(buf))) != 0 ||
-	    cr_kv(t, "file", ctl_text(json_object_get(rep, "filename"), buf,
-	    sizeof(buf))) != 0 ||
-	    cr_kv(t, "policy-domain", ctl_text(json_object_get(rep,
-	    "policy-domain"), buf, sizeof(buf))) != 0 ||
-	    cr_kv(t, "record", ctl_text(json_object_get(rep, "record"), buf,
-	    sizeof(buf))) != 0)
-		goto out;
-	rua = json_object_get(rep, "rua");
-	if (json_array_size(rua) == 0 && cr_kv(t, "rua", "-") != 0)
-		goto out;
-	for (i = 0; i < json_array_size(rua); i++)
-		if (cr_kv(t, i == 0 ? "rua" : "", ctl_text(json_array_get(rua,
-		    i), buf, sizeof(buf))) != 0)
-			goto out;
-	ctl_table_print(o, t, 1);
-	fputc('\n', o->fp);
-	doc = json_object_get(rep, "report");
-	if (json_is_object(doc))
-		(void)cr_json_print(o, doc);
-	else
-		fprintf(o->fp, "(the daemon sent no report document)\n");
-out:
-	ctl_table_free(t);
-}
-
-/* ctl_report_preview_print - "report show" for people */
-void
-ctl_report_preview_print(const json_t *r, const struct ctl_out *o)
-{
-	const json_t *reps = json_object_get(r, "reports");
-	char dom[300], day[64];
-	size_t i, n = json_array_size(reps);
-
-	fprintf(o->fp, "%s%s%s, %s: %zu report%s\n", ctl_paint(o, CTL_BOLD),
-	    ctl_text(json_object_get(r, "domain"), dom, sizeof(dom)),
-	    ctl_unpaint(o, CTL_BOLD), ctl_text(json_object_get(r, "day"), day,
-	    sizeof(day)), n, n == 1 ? "" : "s");
-	for (i = 0; i < n; i++) {
-		fputc('\n', o->fp);
-		cr_preview_one(json_array_get(reps, i), o);
-	}
-}
-
-/* cr_count - "N noun(s)" of an integer member */
-static const char *
-cr_count(const json_t *r, const char *key, const char *noun, int plural,
-    char *buf, size_t bufsz)
-{
-	json_int_t n = cr_int(r, key);
-
-	snprintf(buf, bufsz, "%lld %s%s", (long long)n, noun,
-	    plural && n != 1 ? "s" : "");
-	return buf;
-}
-
-/* ctl_report_send_print - "report send" for people, one line */
-void
-ctl_report_send_print(const json_t *r, const struct ctl_out *o)
-{
-	char day[64], dom[300], reps[48], att[48], sent[48], failed[48],
-	    dropped[48], err[512];
-	const json_t *e = json_object_get(r, "error");
-	enum ctl_colour fc, dc;
-
-	ctl_text(json_object_get(r, "day"), day, sizeof(day));
-	if (json_is_string(json_object_get(r, "domain")))
-		ctl_text(json_object_get(r, "domain"), dom, sizeof(dom));
-	else
-		snprintf(dom, sizeof(dom), "all domains");
-	fc = cr_int(r, "failed") > 0 ? CTL_RED : CTL_PLAIN;
-	dc = cr_int(r, "dropped") > 0 ? CTL_RED : CTL_PLAIN;
-	fprintf(o->fp, "%s %s: %s, %s, %s%s%s, %s%s%s, %s%s%s", day, dom,
-	    cr_count(r, "reports", "report", 1, reps, sizeof(reps)),
-	    cr_count(r, "attempts", "attempt", 1, att, sizeof(att)),
-	    ctl_paint(o, cr_int(r, "sent") > 0 ? CTL_GREEN : CTL_PLAIN),
-	    cr_count(r, "sent", "sent", 0, sent, sizeof(sent)),
-	    ctl_unpaint(o, cr_int(r, "sent") > 0 ? CTL_GREEN : CTL_PLAIN),
-	    ctl_paint(o, fc), cr_count(r, "failed", "failed", 0, failed,
-	    sizeof(failed)), ctl_unpaint(o, fc),
-	    ctl_paint(o, dc), cr_count(r, "dropped", "dropped", 0, dropped,
-	    sizeof(dropped)), ctl_unpaint(o, dc));
-	if (json_is_string(e))
-		fprintf(o->fp, "; last error: %s%s%s", ctl_paint(o, CTL_RED),
-		    ctl_text(e, err, sizeof(err)), ctl_unpaint(o, CTL_RED));
-	fputc('\n', o->fp);
-}
-
-/* ctl_report_send_status - did anything fail, go dropped or err? */
-int
-ctl_report_send_status(const json_t *r)
-{
-	if (cr_int(r, "failed") > 0 || cr_int(r, "dropped") > 0 ||
-	    json_is_string(json_object_get(r, "error")))
-		return CTL_EXIT_NEGATIVE;
-	return CTL_EXIT_OK;
 }
