@@ -544,28 +544,21 @@ fetch_seen(struct fetch_ctx *f, struct fetch_result *res)
 static int
 fetch_setup(struct fetch_ctx *f, struct fetch_result *res)
 {
-	CURL   *c = f->curl;
-	const char *opt = NULL;
 	CURLcode rc;
 
-#define FETCH_SETOPT(o, v) do {						\
-	if ((rc = curl_easy_setopt(c, o, v)) != CURLE_OK) {		\
-		opt = #o;						\
-		goto fail;						\
-	}								\
-} while (0)
-
-	FETCH_SETOPT(CURLOPT_WRITEFUNCTION, fetch_write);
-	FETCH_SETOPT(CURLOPT_WRITEDATA, f);
-	FETCH_SETOPT(CURLOPT_HEADERFUNCTION, fetch_header);
-	FETCH_SETOPT(CURLOPT_HEADERDATA, f);
-#undef FETCH_SETOPT
+	if ((rc = curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION,
+	    fetch_write)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, f)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION,
+	    fetch_header)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, f)) !=
+	    CURLE_OK) {
+		res->status = FETCH_ERROR;
+		log_oneline(res->why, sizeof(res->why), "libcurl: %s",
+		    curl_easy_strerror(rc));
+		return -1;
+	}
 	return 0;
-fail:
-	res->status = FETCH_ERROR;
-	log_oneline(res->why, sizeof(res->why), "libcurl: %s: %s", opt,
-	    curl_easy_strerror(rc));
-	return -1;
 }
 
 /* fetch_policy - fetch the policy of domain into res. */
