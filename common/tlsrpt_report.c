@@ -535,6 +535,6 @@ tlsrpt_report_free(struct tlsrpt_report *r)
 	tr_strv_free(r->rua, r->nrua);
 	free(r->policy_domain);
 	free(r->record);
-	/* Reports live in arrays (tlsrpt_store_reports): r itself stays. */
+	/* Reports live in arrays (tlsrpt_reports): r itself stays. */
 	memset(r, 0, sizeof(*r));
 }

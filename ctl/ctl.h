@@ -3,7 +3,8 @@
  * and usage, argument checks, and the request/reply round trip with
  * mtasts-policyd (ctl_call.c). The verbs: ctl_cache.c (status, lookup,
  * show, list, refresh, flush, holds, release), ctl_parse.c (parse),
- * main.c (report, check, and the verb table).
+ * ctl_report.c (report; report view is ctl_view.c's), main.c (check,
+ * and the verb table).
  */
 #ifndef MTASTS_CTL_H
 #define MTASTS_CTL_H
@@ -84,5 +85,6 @@ int	verb_flush(struct ctl *, int, char **);
 int	verb_holds(struct ctl *, int, char **);
 int	verb_release(struct ctl *, int, char **);
 int	verb_parse(struct ctl *, int, char **);
+int	verb_report(struct ctl *, int, char **);
 
 #endif

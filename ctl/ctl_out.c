@@ -231,6 +231,15 @@ ctl_text(const json_t *v, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* ctl_int - a JSON integer member, or 0. */
+json_int_t
+ctl_int(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
 /* ctl_when - "ISO (age)" for a JSON time value. */
 const char *
 ctl_when(const struct ctl_out *o, const json_t *v, char *buf, size_t bufsz)

@@ -64,6 +64,9 @@ const char *ctl_when(const struct ctl_out *o, const json_t *v, char *buf,
 /* ctl_text - a JSON string/number/boolean/null as one printable line. */
 const char *ctl_text(const json_t *v, char *buf, size_t bufsz);
 
+/* ctl_int - the integer member key of o, or 0 (absent, not an integer). */
+json_int_t ctl_int(const json_t *o, const char *key);
+
 /* ctl_json_print - one JSON document on stdout, indented, with a newline. */
 int	ctl_json_print(const struct ctl_out *o, const json_t *doc);
 

@@ -2,45 +2,26 @@
  * NAME
  *	ctl_report - the "mtasts-ctl report" verbs
  * SYNOPSIS
- *	#include "ctl_report.h"
+ *	#include "ctl.h"
  *
- *	int ctl_report_view(path, o)
- *	int ctl_report_day_ok(s)
- *	void ctl_report_list_print(reply, o)
- *	void ctl_report_preview_print(reply, o)
- *	void ctl_report_send_print(reply, o)
- *	int ctl_report_send_status(reply)
+ *	int verb_report(c, argc, argv)
  * DESCRIPTION
- *	report view FILE, for domain owners reading what Gmail and others
- *	send them: FILE is the JSON of an RFC 8460 report, the same gzipped
- *	(recognised by the gzip magic, whatever the name) or a whole mail as
- *	saved by a mail client. A mail is parsed as MIME: multipart bodies
- *	are split at their boundary, recursively, and the first part of type
- *	application/tlsrpt+gzip, application/tlsrpt+json, application/gzip
- *	or application/json (or any part whose file name ends in .json or
- *	.json.gz) is decoded from base64 or quoted-printable-free 7bit.
- *
- *	Output: the report's identity, then one row per policy with its
- *	session counts, and the failed sessions by result type and by MX
- *	host; --json prints the same as one document.
- *
- *	report list, show and send talk to the daemon (ctl.c makes the
- *	requests "report list", "report preview DOMAIN [DAY]" and "report
- *	send [DAY] [DOMAIN]"); the functions here print the replies for
- *	people. Everything in them came from outside at some point (DNS
- *	records, libtlsrpt datagrams, error texts of mail servers): strings
- *	pass ctl_text() or the table code, and the report JSON is printed
- *	with DEL and C1 controls escaped.
+ *	report list, show and send talk to the daemon: the arguments are
+ *	checked here (--day takes a calendar date, a domain must be a host
+ *	name), then the requests "report list", "report preview DOMAIN
+ *	[DAY]" and "report send [DAY] [DOMAIN]" go out (ctl_call.c) and the
+ *	replies are printed for people, or as they are with --json.
+ *	Everything in them came from outside at some point (DNS records,
+ *	libtlsrpt datagrams, error texts of mail servers): strings pass
+ *	ctl_text() or the table code, and the report JSON is printed with
+ *	DEL and C1 controls escaped. report view FILE is ctl_view.c's.
  * DIAGNOSTICS
- *	view: exit 0 when a report was summarised, 1 when FILE holds no
- *	usable report, 2 when it cannot be read. ctl_report_send_status():
- *	1 when a delivery failed or was dropped or the reply names an error.
+ *	The exit codes of mtasts-ctl(8); report send exits 1 when a
+ *	delivery failed or was dropped or the reply names an error.
  */
 #include "autoconf.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,537 +29,13 @@
 #include <jansson.h>
 
 #include "civil.h"
-#include "ctl_report.h"
-#include "tlsrpt_report.h"
-
-#define CR_DEPTH_MAX	8	/* nested multiparts */
-#if JSON_INTEGER_IS_LONG_LONG
-#define CR_COUNT_MAX	LLONG_MAX	/* the largest json_int_t */
-#else
-#define CR_COUNT_MAX	LONG_MAX
-#endif
-
-/* cr_fail - an error on stderr, and as a document with --json */
-static int
-cr_fail(const struct ctl_out *o, int rc, const char *what, const char *path)
-{
-	json_t *doc;
-
-	fprintf(stderr, "mtasts-ctl: %s: %s\n", path, what);
-	if (o->json && (doc = json_pack("{s:s}", "error", what)) != NULL) {
-		(void)ctl_json_print(o, doc);
-		json_decref(doc);
-	}
-	return rc;
-}
-
-/* cr_read - the whole file, at most max bytes; 0 or -1 */
-static int
-cr_read(const char *path, size_t max, char **out, size_t *outlen)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return -1;
-	if ((buf = malloc(max + 1)) == NULL) {
-		(void)fclose(fp);
-		return -1;
-	}
-	n = fread(buf, 1, max + 1, fp);
-	if (ferror(fp) || n > max) {
-		if (!ferror(fp))
-			errno = EFBIG;
-		free(buf);
-		(void)fclose(fp);
-		return -1;
-	}
-	(void)fclose(fp);
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	return 0;
-}
-
-/* cr_memmem - portable memmem */
-static const char *
-cr_memmem(const char *h, size_t hlen, const char *n, size_t nlen)
-{
-	size_t i;
-
-	if (nlen == 0 || hlen < nlen)
-		return NULL;
-	for (i = 0; i + nlen <= hlen; i++)
-		if (h[i] == n[0] && memcmp(h + i, n, nlen) == 0)
-			return h + i;
-	return NULL;
-}
-
-/* cr_header - the unfolded value of header name in hdr[0..len); malloc'd or NULL */
-static char *
-cr_header(const char *hdr, size_t len, const char *name)
-{
-	size_t nlen = strlen(name), i, j;
-	const char *p = hdr, *end = hdr + len, *eol;
-	char *v;
-
-	while (p < end) {
-		if ((size_t)(end - p) > nlen && p[nlen] == ':' &&
-		    strncasecmp(p, name, nlen) == 0) {
-			p += nlen + 1;
-			eol = p;
-			/* The field runs until a line not starting with WSP. */
-			for (;;) {
-				while (eol < end && *eol != '\n')
-					eol++;
-				if (eol + 1 < end && (eol[1] == ' ' ||
-				    eol[1] == '\t')) {
-					eol++;
-					continue;
-				}
-				break;
-			}
-			if ((v = malloc((size_t)(eol - p) + 1)) == NULL)
-				return NULL;
-			for (i = 0, j = 0; p + i < eol; i++)
-				if (p[i] != '\r' && p[i] != '\n')
-					v[j++] = p[i];
-			v[j] = '\0';
-			return v;
-		}
-		while (p < end && *p != '\n')
-			p++;
-		p++;
-	}
-	return NULL;
-}
-
-/* cr_param - a parameter of a header value (case-insensitive name), malloc'd or NULL */
-static char *
-cr_param(const char *value, const char *name)
-{
-	size_t nlen = strlen(name), n;
-	const char *p = value, *q;
-	char *v;
-
-	while ((p = strchr(p, ';')) != NULL) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, name, nlen) != 0 || p[nlen] != '=')
-			continue;
-		p += nlen + 1;
-		if (*p == '"') {
-			q = strchr(++p, '"');
-			n = q ? (size_t)(q - p) : strlen(p);
-		} else
-			n = strcspn(p, "; \t");
-		if ((v = malloc(n + 1)) == NULL)
-			return NULL;
-		memcpy(v, p, n);
-		v[n] = '\0';
-		return v;
-	}
-	return NULL;
-}
-
-/* cr_b64val - the value of a base64 character, or -1 */
-static int
-cr_b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* cr_base64 - decode base64 in place-free fashion, skipping white space */
-static char *
-cr_base64(const char *s, size_t len, size_t *outlen)
-{
-	char *out;
-	size_t i, o = 0;
-	unsigned int acc = 0;
-	int bits = 0, v;
-
-	if ((out = malloc(len / 4 * 3 + 4)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '=')
-			break;
-		if ((v = cr_b64val((unsigned char)s[i])) < 0) {
-			if (isspace((unsigned char)s[i]))
-				continue;
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	*outlen = o;
-	return out;
-}
-
-/* cr_is_report_part - does a part's type or file name say "report"? */
-static int
-cr_is_report_part(const char *ctype, const char *fname)
-{
-	static const char *const types[] = {
-		"application/tlsrpt+gzip", "application/tlsrpt+json",
-		"application/gzip", "application/json", "application/x-gzip"
-	};
-	size_t i, n;
-
-	for (i = 0; ctype != NULL && i < sizeof(types) / sizeof(types[0]); i++)
-		if (strncasecmp(ctype, types[i], strlen(types[i])) == 0)
-			return 1;
-	if (fname != NULL && (n = strlen(fname)) > 5 &&
-	    (strcasecmp(fname + n - 5, ".json") == 0 ||
-	    (n > 8 && strcasecmp(fname + n - 8, ".json.gz") == 0)))
-		return 1;
-	return 0;
-}
-
-/*
- * cr_mime - find the report in a MIME entity; the decoded bytes of the
- * part (malloc'd) or NULL.
- */
-static char *
-cr_mime(const char *ent, size_t len, int depth, size_t *outlen)
-{
-	const char *eoh, *body, *p, *end, *next;
-	char *ctype = NULL, *cte = NULL, *disp = NULL, *fname = NULL;
-	char *boundary = NULL, *delim = NULL, *out = NULL;
-	size_t hlen, blen, dlen;
-
-	if (depth > CR_DEPTH_MAX)
-		return NULL;
-	if (len >= 1 && ent[0] == '\n') {
-		eoh = ent;
-		body = ent + 1;
-	} else if (len >= 2 && ent[0] == '\r' && ent[1] == '\n') {
-		eoh = ent;
-		body = ent + 2;
-	} else if ((eoh = cr_memmem(ent, len, "\n\n", 2)) != NULL)
-		body = eoh + 2;
-	else if ((eoh = cr_memmem(ent, len, "\r\n\r\n", 4)) != NULL)
-		body = eoh + 4;
-	else
-		return NULL;
-	hlen = (size_t)(eoh - ent);
-	blen = len - (size_t)(body - ent);
-	ctype = cr_header(ent, hlen, "Content-Type");
-	cte = cr_header(ent, hlen, "Content-Transfer-Encoding");
-	disp = cr_header(ent, hlen, "Content-Disposition");
-	if (disp != NULL)
-		fname = cr_param(disp, "filename");
-	if (fname == NULL && ctype != NULL)
-		fname = cr_param(ctype, "name");
-	if (ctype != NULL && strncasecmp(ctype + strspn(ctype, " \t"),
-	    "multipart/", 10) == 0) {
-		if ((boundary = cr_param(ctype, "boundary")) == NULL)
-			goto out;
-		dlen = strlen(boundary) + 2;
-		if ((delim = malloc(dlen + 1)) == NULL)
-			goto out;
-		(void)snprintf(delim, dlen + 1, "--%s", boundary);
-		end = body + blen;
-		p = cr_memmem(body, blen, delim, dlen);
-		while (p != NULL && out == NULL) {
-			p += dlen;
-			if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-				break;
-			while (p < end && *p != '\n')
-				p++;
-			if (p >= end)
-				break;
-			p++;
-			next = cr_memmem(p, (size_t)(end - p), delim, dlen);
-			out = cr_mime(p, (size_t)((next ? next : end) - p),
-			    depth + 1, outlen);
-			p = next;
-		}
-		goto out;
-	}
-	if (!cr_is_report_part(ctype ? ctype + strspn(ctype, " \t") : NULL,
-	    fname))
-		goto out;
-	if (cte != NULL && strcasecmp(cte + strspn(cte, " \t"), "base64") == 0)
-		out = cr_base64(body, blen, outlen);
-	else if ((out = malloc(blen + 1)) != NULL) {
-		memcpy(out, body, blen);
-		*outlen = blen;
-	}
-out:
-	free(delim);
-	free(boundary);
-	free(fname);
-	free(disp);
-	free(cte);
-	free(ctype);
-	return out;
-}
-
-/* cr_str - a JSON string member, or "-" */
-static const char *
-cr_str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "-";
-}
-
-/* cr_int - a JSON integer member, or 0 */
-static json_int_t
-cr_int(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
-/*
- * cr_sessions - a session count member: RFC 8460 counts are non-negative,
- * so a negative or missing value counts as 0.
- */
-static json_int_t
-cr_sessions(const json_t *o, const char *key)
-{
-	json_int_t n = cr_int(o, key);
-
-	return n > 0 ? n : 0;
-}
-
-/*
- * cr_bump - add the count n to obj[key], saturating at CR_COUNT_MAX:
- * the counts come from whoever sent the report, and a sum that would
- * overflow is shown as the largest count rather than wrapping.
- */
-static int
-cr_bump(json_t *obj, const char *key, json_int_t n)
-{
-	json_int_t have = cr_sessions(obj, key);
-
-	if (n < 0)
-		n = 0;
-	return json_object_set_new(obj, key, json_integer(
-	    have > CR_COUNT_MAX - n ? CR_COUNT_MAX : have + n));
-}
-
-/* cr_summary - the --json document of one report */
-static json_t *
-cr_summary(const json_t *rep)
-{
-	json_t *doc, *pols, *pol, *p, *ft, *fm, *f, *mx;
-	size_t i, j;
-	const char *mxname;
-
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[]}",
-	    "organization-name", cr_str(rep, "organization-name"),
-	    "contact-info", cr_str(rep, "contact-info"),
-	    "report-id", cr_str(rep, "report-id"),
-	    "start-datetime", cr_str(json_object_get(rep, "date-range"),
-	    "start-datetime"),
-	    "end-datetime", cr_str(json_object_get(rep, "date-range"),
-	    "end-datetime"), "policies");
-	if (doc == NULL)
-		return NULL;
-	pols = json_object_get(doc, "policies");
-	json_array_foreach(json_object_get(rep, "policies"), i, p) {
-		pol = json_object_get(p, "policy");
-		mx = json_object_get(pol, "mx-host");
-		if ((ft = json_object()) == NULL || (fm = json_object()) == NULL) {
-			json_decref(ft);
-			json_decref(doc);
-			return NULL;
-		}
-		json_array_foreach(json_object_get(p, "failure-details"), j, f) {
-			mxname = cr_str(f, "receiving-mx-hostname");
-			if (cr_bump(ft, cr_str(f, "result-type"),
-			    cr_sessions(f, "failed-session-count")) != 0 ||
-			    cr_bump(fm, mxname,
-			    cr_sessions(f, "failed-session-count")) != 0)
-				break;
-		}
-		if (json_array_append_new(pols, json_pack("{s:s, s:s, s:O, s:I, "
-		    "s:I, s:o, s:o}",
-		    "policy-type", cr_str(pol, "policy-type"),
-		    "policy-domain", cr_str(pol, "policy-domain"),
-		    "mx-host", json_is_array(mx) ? mx : json_null(),
-		    "successful", cr_sessions(json_object_get(p, "summary"),
-		    "total-successful-session-count"),
-		    "failed", cr_sessions(json_object_get(p, "summary"),
-		    "total-failure-session-count"),
-		    "failures_by_type", ft, "failures_by_mx", fm)) != 0) {
-			json_decref(doc);
-			return NULL;
-		}
-	}
-	return doc;
-}
-
-/* cr_print - the human-readable summary */
-static int
-cr_print(const struct ctl_out *o, const json_t *doc)
-{
-	static const char *const hdr[4] = { "TYPE", "DOMAIN", "SUCCESSFUL",
-	    "FAILED" };
-	static const char *const fhdr[4] = { "DOMAIN", "BY", "NAME", "FAILED" };
-	struct ctl_table *t = NULL, *ft = NULL;
-	const char *cells[4], *key;
-	char n1[32], n2[32], buf[256];
-	json_t *p, *v;
-	size_t i, nfail = 0;
-	int rc = CTL_EXIT_USAGE;
-
-	/* Every string came from whoever sent the report: print it clean. */
-	fprintf(o->fp, "organization: %s\n",
-	    ctl_text(json_object_get(doc, "organization-name"), buf,
-	    sizeof(buf)));
-	fprintf(o->fp, "contact:      %s\n",
-	    ctl_text(json_object_get(doc, "contact-info"), buf, sizeof(buf)));
-	fprintf(o->fp, "report-id:    %s\n",
-	    ctl_text(json_object_get(doc, "report-id"), buf, sizeof(buf)));
-	fprintf(o->fp, "period:       %s .. ",
-	    ctl_text(json_object_get(doc, "start-datetime"), buf, sizeof(buf)));
-	fprintf(o->fp, "%s\n\n",
-	    ctl_text(json_object_get(doc, "end-datetime"), buf, sizeof(buf)));
-	if ((t = ctl_table_new(4, hdr)) == NULL ||
-	    (ft = ctl_table_new(4, fhdr)) == NULL)
-		goto out;
-	json_array_foreach(json_object_get(doc, "policies"), i, p) {
-		(void)snprintf(n1, sizeof(n1), "%lld",
-		    (long long)cr_int(p, "successful"));
-		(void)snprintf(n2, sizeof(n2), "%lld",
-		    (long long)cr_int(p, "failed"));
-		cells[0] = cr_str(p, "policy-type");
-		cells[1] = cr_str(p, "policy-domain");
-		cells[2] = n1;
-		cells[3] = n2;
-		if (ctl_table_add(t, cells, NULL) != 0)
-			goto out;
-		json_object_foreach(json_object_get(p, "failures_by_type"), key,
-		    v) {
-			(void)snprintf(n2, sizeof(n2), "%lld",
-			    (long long)json_integer_value(v));
-			cells[1] = "type";
-			cells[2] = key;
-			cells[3] = n2;
-			cells[0] = cr_str(p, "policy-domain");
-			if (ctl_table_add(ft, cells, NULL) != 0)
-				goto out;
-			nfail++;
-		}
-		json_object_foreach(json_object_get(p, "failures_by_mx"), key,
-		    v) {
-			(void)snprintf(n2, sizeof(n2), "%lld",
-			    (long long)json_integer_value(v));
-			cells[1] = "mx";
-			cells[2] = key;
-			cells[3] = n2;
-			cells[0] = cr_str(p, "policy-domain");
-			if (ctl_table_add(ft, cells, NULL) != 0)
-				goto out;
-			nfail++;
-		}
-	}
-	ctl_table_print(o, t, 0);
-	fprintf(o->fp, "\n");
-	if (nfail > 0)
-		ctl_table_print(o, ft, 0);
-	else
-		fprintf(o->fp, "no failed sessions\n");
-	rc = CTL_EXIT_OK;
-out:
-	ctl_table_free(ft);
-	ctl_table_free(t);
-	return rc;
-}
-
-/* ctl_report_view - summarise a received report */
-int
-ctl_report_view(const char *path, const struct ctl_out *o)
-{
-	char *buf = NULL, *part = NULL, *json = NULL;
-	const char *data;
-	size_t len, plen = 0, jlen = 0, skip;
-	json_t *rep = NULL, *doc = NULL;
-	json_error_t jerr;
-	int rc;
-
-	if (cr_read(path, CTL_REPORT_FILE_MAX, &buf, &len) != 0)
-		return cr_fail(o, CTL_EXIT_USAGE, strerror(errno), path);
-	data = buf;
-	skip = strspn(buf, " \t\r\n");
-	if (len >= 2 && (unsigned char)buf[0] == 0x1f &&
-	    (unsigned char)buf[1] == 0x8b) {
-		plen = len;
-	} else if (skip < len && buf[skip] == '{') {
-		json = buf;
-		jlen = len;
-		buf = NULL;
-	} else {
-		if ((part = cr_mime(buf, len, 0, &plen)) == NULL) {
-			rc = cr_fail(o, CTL_EXIT_NEGATIVE,
-			    "no TLS report found (not JSON, gzip or a mail "
-			    "with a report part)", path);
-			goto out;
-		}
-		data = part;
-	}
-	if (json == NULL) {
-		if (plen >= 2 && (unsigned char)data[0] == 0x1f &&
-		    (unsigned char)data[1] == 0x8b) {
-			if (tlsrpt_report_gunzip(data, plen, CTL_REPORT_JSON_MAX,
-			    &json, &jlen) != 0) {
-				rc = cr_fail(o, CTL_EXIT_NEGATIVE,
-				    "corrupt or oversized gzip data", path);
-				goto out;
-			}
-		} else if (data == part) {
-			json = part;
-			jlen = plen;
-			part = NULL;
-		}
-	}
-	if (json == NULL || (rep = json_loadb(json, jlen, 0, &jerr)) == NULL ||
-	    !json_is_object(rep) ||
-	    !json_is_array(json_object_get(rep, "policies"))) {
-		rc = cr_fail(o, CTL_EXIT_NEGATIVE,
-		    "not an RFC 8460 report (no policies array)", path);
-		goto out;
-	}
-	if ((doc = cr_summary(rep)) == NULL) {
-		rc = cr_fail(o, CTL_EXIT_USAGE, "out of memory", path);
-		goto out;
-	}
-	if (o->json)
-		rc = ctl_json_print(o, doc) == 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-	else
-		rc = cr_print(o, doc);
-out:
-	json_decref(doc);
-	json_decref(rep);
-	free(json);
-	free(part);
-	free(buf);
-	return rc;
-}
+#include "ctl.h"
+#include "ctl_out.h"
+#include "ctl_view.h"
+#include "mx_match.h"
 
 /* ctl_report_day_ok - a calendar date as YYYY-MM-DD, 1970 or later */
-int
+static int
 ctl_report_day_ok(const char *s)
 {
 	int64_t	day;
@@ -735,7 +192,7 @@ cr_list_deliveries(const json_t *r, const struct ctl_out *o)
 }
 
 /* ctl_report_list_print - "report list" for people */
-void
+static void
 ctl_report_list_print(const json_t *r, const struct ctl_out *o)
 {
 	cr_list_days(r, o);
@@ -827,7 +284,7 @@ out:
 }
 
 /* ctl_report_preview_print - "report show" for people */
-void
+static void
 ctl_report_preview_print(const json_t *r, const struct ctl_out *o)
 {
 	const json_t *reps = json_object_get(r, "reports");
@@ -849,7 +306,7 @@ static const char *
 cr_count(const json_t *r, const char *key, const char *noun, int plural,
     char *buf, size_t bufsz)
 {
-	json_int_t n = cr_int(r, key);
+	json_int_t n = ctl_int(r, key);
 
 	snprintf(buf, bufsz, "%lld %s%s", (long long)n, noun,
 	    plural && n != 1 ? "s" : "");
@@ -857,7 +314,7 @@ cr_count(const json_t *r, const char *key, const char *noun, int plural,
 }
 
 /* ctl_report_send_print - "report send" for people, one line */
-void
+static void
 ctl_report_send_print(const json_t *r, const struct ctl_out *o)
 {
 	char day[64], dom[300], reps[48], att[48], sent[48], failed[48],
@@ -870,14 +327,14 @@ ctl_report_send_print(const json_t *r, const struct ctl_out *o)
 		ctl_text(json_object_get(r, "domain"), dom, sizeof(dom));
 	else
 		snprintf(dom, sizeof(dom), "all domains");
-	fc = cr_int(r, "failed") > 0 ? CTL_RED : CTL_PLAIN;
-	dc = cr_int(r, "dropped") > 0 ? CTL_RED : CTL_PLAIN;
+	fc = ctl_int(r, "failed") > 0 ? CTL_RED : CTL_PLAIN;
+	dc = ctl_int(r, "dropped") > 0 ? CTL_RED : CTL_PLAIN;
 	fprintf(o->fp, "%s %s: %s, %s, %s%s%s, %s%s%s, %s%s%s", day, dom,
 	    cr_count(r, "reports", "report", 1, reps, sizeof(reps)),
 	    cr_count(r, "attempts", "attempt", 1, att, sizeof(att)),
-	    ctl_paint(o, cr_int(r, "sent") > 0 ? CTL_GREEN : CTL_PLAIN),
+	    ctl_paint(o, ctl_int(r, "sent") > 0 ? CTL_GREEN : CTL_PLAIN),
 	    cr_count(r, "sent", "sent", 0, sent, sizeof(sent)),
-	    ctl_unpaint(o, cr_int(r, "sent") > 0 ? CTL_GREEN : CTL_PLAIN),
+	    ctl_unpaint(o, ctl_int(r, "sent") > 0 ? CTL_GREEN : CTL_PLAIN),
 	    ctl_paint(o, fc), cr_count(r, "failed", "failed", 0, failed,
 	    sizeof(failed)), ctl_unpaint(o, fc),
 	    ctl_paint(o, dc), cr_count(r, "dropped", "dropped", 0, dropped,
@@ -889,11 +346,208 @@ ctl_report_send_print(const json_t *r, const struct ctl_out *o)
 }
 
 /* ctl_report_send_status - did anything fail, go dropped or err? */
-int
+static int
 ctl_report_send_status(const json_t *r)
 {
-	if (cr_int(r, "failed") > 0 || cr_int(r, "dropped") > 0 ||
+	if (ctl_int(r, "failed") > 0 || ctl_int(r, "dropped") > 0 ||
 	    json_is_string(json_object_get(r, "error")))
 		return CTL_EXIT_NEGATIVE;
 	return CTL_EXIT_OK;
+}
+
+#define CTL_REPORT_USAGE	"report list | report show DOMAIN [--day " \
+	"YYYY-MM-DD] | report send [--day YYYY-MM-DD] [DOMAIN] | report " \
+	"view FILE"
+#define CTL_SEND_TIMEOUT_MS	600000	/* report send: deliveries of <= 60 s */
+
+/*
+ * ctl_report_args - the arguments after "report show|send": --day DAY
+ * (or --day=DAY) and at most one DOMAIN, in any order. 0, or a usage
+ * error's exit code.
+ */
+static int
+ctl_report_args(int argc, char **argv, const char *usage, const char **day,
+    char *d, size_t dsz)
+{
+	const char *val;
+	int	a;
+
+	*day = NULL;
+	d[0] = '\0';
+	for (a = 2; a < argc; a++) {
+		val = NULL;
+		if (strcmp(argv[a], "--day") == 0) {
+			if (a + 1 >= argc)
+				return ctl_usage_error("--day needs a date "
+				    "(YYYY-MM-DD)");
+			val = argv[++a];
+		} else if (strncmp(argv[a], "--day=", 6) == 0)
+			val = argv[a] + 6;
+		else if (argv[a][0] == '-' || d[0] != '\0')
+			return ctl_usage_error("usage: %s", usage);
+		else if (ctl_report_day_ok(argv[a]))
+			/* the daemon would take it for the day */
+			return ctl_usage_error("a day goes after --day: %s",
+			    argv[a]);
+		else if (ctl_domain_arg(argv[a], d, dsz) == -1)
+			return CTL_EXIT_USAGE;
+		if (val == NULL)
+			continue;
+		if (*day != NULL)
+			return ctl_usage_error("usage: %s", usage);
+		if (!ctl_report_day_ok(val))
+			return ctl_usage_error("--day takes a date as "
+			    "YYYY-MM-DD, not %s", val);
+		*day = val;
+	}
+	return CTL_EXIT_OK;
+}
+
+/*
+ * ctl_report_call - the daemon's "report VERB [DOMAIN] [DAY]" for the
+ * arguments of report show (verb "preview", DOMAIN required) and report
+ * send (the daemon takes DAY and DOMAIN in either order); the domain goes
+ * into d. CTL_EXIT_OK with the reply in *r, or the exit status.
+ */
+static int
+ctl_report_call(struct ctl *c, int argc, char **argv, const char *usage,
+    const char *verb, int timeout_ms, char *d, size_t dsz, json_t **r)
+{
+	char	line[CTL_CLIENT_LINE_MAX];
+	const char *day;
+	int	rc;
+
+	if ((rc = ctl_report_args(argc, argv, usage, &day, d, dsz)) !=
+	    CTL_EXIT_OK)
+		return rc;
+	if (strcmp(verb, "preview") == 0 && d[0] == '\0')
+		return ctl_usage_error("usage: %s", usage);
+	if (ctl_load_config(c) == -1)
+		return CTL_EXIT_USAGE;
+	snprintf(line, sizeof(line), "report %s%s%s%s%s", verb,
+	    d[0] != '\0' ? " " : "", d, day != NULL ? " " : "",
+	    day != NULL ? day : "");
+	return ctl_call(c, line, timeout_ms, r);
+}
+
+/* ctl_report_list - "report list": stored results and deliveries. */
+static int
+ctl_report_list(struct ctl *c, int argc)
+{
+	json_t *r;
+	int	rc;
+
+	if (argc != 2)
+		return ctl_usage_error("usage: report list");
+	if (ctl_load_config(c) == -1)
+		return CTL_EXIT_USAGE;
+	if ((rc = ctl_call(c, "report list", CTL_TIMEOUT_MS * 6, &r)) !=
+	    CTL_EXIT_OK)
+		return rc;
+	if (c->out.json)
+		rc = ctl_print_doc(c, r);
+	else
+		ctl_report_list_print(r, &c->out);
+	json_decref(r);
+	return rc;
+}
+
+/*
+ * ctl_report_none - why "report preview" built nothing: are results
+ * stored (then the domain has no usable TLS-RPT record) or not?
+ */
+static void
+ctl_report_none(struct ctl *c, const char *d, const json_t *r)
+{
+	char	line[CTL_CLIENT_LINE_MAX], err[256];
+	const char *day = json_string_value(json_object_get(r, "day"));
+	json_t *raw;
+	int	stored;
+
+	if (day == NULL || !ctl_report_day_ok(day)) {
+		ctl_err("no report for %s", d);
+		return;
+	}
+	snprintf(line, sizeof(line), "report show %s %s", d, day);
+	raw = ctl_client_request(c->cc, line, CTL_TIMEOUT_MS * 6, err,
+	    sizeof(err));
+	stored = raw != NULL && json_is_true(json_object_get(raw, "ok")) &&
+	    json_array_size(json_object_get(raw, "reports")) > 0;
+	json_decref(raw);
+	if (stored)
+		ctl_err("no report for %s on %s: results are stored, but "
+		    "_smtp._tls.%s has no usable TLS-RPT record (or it could "
+		    "not be looked up)", d, day, d);
+	else
+		ctl_err("no report for %s on %s: no results stored", d, day);
+}
+
+/* ctl_report_show - "report show DOMAIN [--day D]": reports as they will go. */
+static int
+ctl_report_show(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "report show DOMAIN [--day YYYY-MM-DD]";
+	char	d[DNS_NAME_MAX + 1];
+	json_t *r;
+	int	rc;
+
+	if ((rc = ctl_report_call(c, argc, argv, usage, "preview",
+	    CTL_TIMEOUT_MS * 6, d, sizeof(d), &r)) != CTL_EXIT_OK)
+		return rc;
+	if (c->out.json)
+		rc = ctl_print_doc(c, r);
+	else if (json_array_size(json_object_get(r, "reports")) > 0)
+		ctl_report_preview_print(r, &c->out);
+	if (rc == CTL_EXIT_OK &&
+	    json_array_size(json_object_get(r, "reports")) == 0) {
+		ctl_report_none(c, d, r);
+		rc = CTL_EXIT_NEGATIVE;
+	}
+	json_decref(r);
+	return rc;
+}
+
+/* ctl_report_send - "report send [--day D] [DOMAIN]": deliver now. */
+static int
+ctl_report_send(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "report send [--day YYYY-MM-DD] [DOMAIN]";
+	char	d[DNS_NAME_MAX + 1];
+	json_t *r;
+	int	rc;
+
+	if ((rc = ctl_report_call(c, argc, argv, usage, "send",
+	    CTL_SEND_TIMEOUT_MS, d, sizeof(d), &r)) != CTL_EXIT_OK)
+		return rc;
+	if (c->out.json)
+		rc = ctl_print_doc(c, r);
+	else
+		ctl_report_send_print(r, &c->out);
+	if (rc == CTL_EXIT_OK)
+		rc = ctl_report_send_status(r);
+	json_decref(r);
+	return rc;
+}
+
+/*
+ * verb_report - TLS-RPT: list, show and send talk to the daemon; view
+ * summarises a received report offline (ctl_view.c).
+ */
+int
+verb_report(struct ctl *c, int argc, char **argv)
+{
+	const char *sub = argc >= 2 ? argv[1] : "";
+
+	if (strcmp(sub, "view") == 0) {
+		if (argc != 3)
+			return ctl_usage_error("usage: report view FILE");
+		return ctl_view_file(argv[2], &c->out);
+	}
+	if (strcmp(sub, "list") == 0)
+		return ctl_report_list(c, argc);
+	if (strcmp(sub, "show") == 0)
+		return ctl_report_show(c, argc, argv);
+	if (strcmp(sub, "send") == 0)
+		return ctl_report_send(c, argc, argv);
+	return ctl_usage_error("usage: %s", CTL_REPORT_USAGE);
 }

@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *	control_conn(fd)
+ *	enum ctlauth_class control_verb_class(verb)
  *
  * DESCRIPTION
  *	Verbs: version, status, lookup DOMAIN, show DOMAIN, list, flush
@@ -12,6 +13,9 @@
  *	report preview DOMAIN [DAY] (with the report as it will be sent),
  *	report send [DAY] [DOMAIN] (deliver now, on this connection's
  *	thread: it may take minutes).
+ *	The verbs are a table (name, the class of peer that may use it -
+ *	ctlauth.c classifies peers -, how many words, usage, handler); the
+ *	report verbs are control_report.c's, the reply shapes reply.c's.
  *	Each reply is one compact JSON object with "ok"; errors carry
  *	"error". The connection stays open for further requests. See
  *	mtasts-policyd(8) for the field names.
@@ -35,8 +39,8 @@
 #include <jansson.h>
 
 #include "cache.h"
-#include "civil.h"
 #include "control.h"
+#include "control_report.h"
 #include "ctlauth.h"
 #include "discover.h"
 #include "hold.h"
@@ -50,10 +54,6 @@
 #include "privsep.h"
 #include "reply.h"
 #include "route.h"
-#include "tlsrpt_collect.h"
-#include "tlsrpt_report.h"
-#include "tlsrpt_run.h"
-#include "tlsrpt_store.h"
 #include "worker.h"
 
 /* Every word of a full line: "hold ID D1 D2 ..." may have many. */
@@ -105,29 +105,6 @@ show_object(const char *domain, const struct record *rec, time_t now)
 	return o;
 }
 
-/* reply_error - {"ok": false, "error": ...} */
-static json_t *
-reply_error(const char *fmt, const char *arg)
-{
-	json_t *o = json_object();
-	char	buf[300];
-
-	snprintf(buf, sizeof(buf), fmt, arg ? arg : "");
-	json_object_set_new(o, "ok", json_false());
-	json_object_set_new(o, "error", json_string(buf));
-	return o;
-}
-
-/* reply_ok - {"ok": true} to add fields to. */
-static json_t *
-reply_ok(void)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "ok", json_true());
-	return o;
-}
-
 /* domain_arg - normalise a domain argument; 0 or -1. */
 static int
 domain_arg(const char *arg, char *out, size_t outsz)
@@ -162,12 +139,14 @@ count_one(const char *domain, const struct record *rec, void *arg)
 
 /* do_status - the status verb. */
 static json_t *
-do_status(void)
+do_status(int argc, char **argv)
 {
 	json_t *o = reply_ok(), *c = json_object(), *s = json_object();
 	struct counts n;
 	long	nholds;
 
+	(void)argc;
+	(void)argv;
 	memset(&n, 0, sizeof(n));
 	cache_walk(count_one, &n);
 	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
@@ -203,12 +182,14 @@ do_status(void)
 
 /* do_lookup - what the socketmap answers now. */
 static json_t *
-do_lookup(const char *arg)
+do_lookup(int argc, char **argv)
 {
 	struct lookup lk;
+	const char *arg = argv[1];
 	char	ans[NETSTRING_REPLY_MAX];
 	json_t *o;
 
+	(void)argc;
 	lookup_run(arg, strlen(arg), &lk);
 	lookup_answer(&lk, MAP_STS, ans, sizeof(ans));
 	o = reply_ok();
@@ -224,13 +205,15 @@ do_lookup(const char *arg)
 
 /* do_show - one cache entry. */
 static json_t *
-do_show(const char *arg)
+do_show(int argc, char **argv)
 {
 	struct record rec;
+	const char *arg = argv[1];
 	char	d[256];
 	json_t *o, *s;
 	int	r;
 
+	(void)argc;
 	if (domain_arg(arg, d, sizeof(d)) != 0)
 		return reply_error("not a domain name: %s", arg);
 	if ((r = cache_get(d, &rec)) < 0)
@@ -255,10 +238,12 @@ list_one(const char *domain, const struct record *rec, void *arg)
 
 /* do_list - every cache entry. */
 static json_t *
-do_list(void)
+do_list(int argc, char **argv)
 {
 	json_t *o = reply_ok(), *a = json_array();
 
+	(void)argc;
+	(void)argv;
 	if (cache_walk(list_one, a) < 0) {
 		json_decref(a);
 		json_decref(o);
@@ -270,12 +255,14 @@ do_list(void)
 
 /* do_flush - forget one or all entries. */
 static json_t *
-do_flush(const char *arg)
+do_flush(int argc, char **argv)
 {
+	const char *arg = argv[1];
 	char	d[256];
 	long	n;
 	json_t *o;
 
+	(void)argc;
 	if (strcmp(arg, "--all") == 0) {
 		n = cache_del_all();
 		route_forget_all();
@@ -309,16 +296,18 @@ queue_one(const char *domain, const struct record *rec, void *arg)
 
 /* do_refresh - fetch again now. */
 static json_t *
-do_refresh(const char *arg)
+do_refresh(int argc, char **argv)
 {
 	struct discover_result res;
 	struct record rec;
 	struct config *cfg;
+	const char *arg = argv[1];
 	char	d[256];
 	long	wait, n = 0;
 	json_t *o;
 	int	r;
 
+	(void)argc;
 	if (strcmp(arg, "--all") == 0) {
 		cache_walk(queue_one, &n);
 		o = reply_ok();
@@ -354,18 +343,22 @@ do_refresh(const char *arg)
 
 /*
  * do_sts - the milter's question: the state of one domain. Without probe
- * (mail with TLS-Required: No, such as TLS-RPT reports) no MX probe is
- * started: such mail is never held, and its probes would only feed the
- * recipient's next report.
+ * ("noprobe": mail with TLS-Required: No, such as TLS-RPT reports) no MX
+ * probe is started: such mail is never held, and its probes would only
+ * feed the recipient's next report.
  */
 static json_t *
-do_sts(const char *arg, const char *wait, int probe)
+do_sts(int argc, char **argv)
 {
+	const char *arg = argv[1], *wait = argv[2];
 	char	d[256], *end;
 	long	ms;
 	json_t *o;
 	enum route_sts st;
+	int	probe = argc == 3;
 
+	if (argc == 4 && strcmp(argv[3], "noprobe") != 0)
+		return reply_error("usage: %s", "sts DOMAIN WAIT_MS [noprobe]");
 	errno = 0;
 	ms = strtol(wait, &end, 10);
 	if (*wait < '0' || *wait > '9' || *end != '\0' || errno != 0)
@@ -387,13 +380,15 @@ do_sts(const char *arg, const char *wait, int probe)
 
 /* do_hold - register a held message. */
 static json_t *
-do_hold(const char *id, char *const *domains, size_t n)
+do_hold(int argc, char **argv)
 {
+	const char *id = argv[1];
 	char	err[300];
 	int64_t	held_at;
 	json_t *o;
 
-	if (hold_register(id, domains, n, &held_at, err, sizeof(err)) != 0)
+	if (hold_register(id, argv + 2, (size_t)argc - 2, &held_at, err,
+	    sizeof(err)) != 0)
 		return reply_error("%s", err);
 	o = reply_ok();
 	json_object_set_new(o, "queue_id", json_string(id));
@@ -401,14 +396,28 @@ do_hold(const char *id, char *const *domains, size_t n)
 	return o;
 }
 
+/* do_holds - the held messages. */
+static json_t *
+do_holds(int argc, char **argv)
+{
+	json_t *o = reply_ok();
+
+	(void)argc;
+	(void)argv;
+	json_object_set_new(o, "holds", hold_list());
+	return o;
+}
+
 /* do_release - release one or every held message now. */
 static json_t *
-do_release(const char *arg)
+do_release(int argc, char **argv)
 {
+	const char *arg = argv[1];
 	json_t *o, *a = json_array(), *r = NULL;
 	long	n;
 	int	rc;
 
+	(void)argc;
 	if (strcmp(arg, "--all") == 0) {
 		n = hold_release_all(a);
 	} else {
@@ -433,398 +442,95 @@ do_release(const char *arg)
 	return o;
 }
 
-/* day_parse - "YYYY-MM-DD" to its day start; -1 when not a real date. */
-static int
-day_parse(const char *s, int64_t *day)
+/* do_version - the protocol and program versions (any arguments). */
+static json_t *
+do_version(int argc, char **argv)
 {
-	return civil_day_parse(s, day);
+	json_t *o = reply_ok();
+
+	(void)argc;
+	(void)argv;
+	json_object_set_new(o, "protocol", json_integer(CONTROL_PROTOCOL));
+	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
+	return o;
 }
 
-/* policy_json - one stored policy with the RFC 8460 field names. */
-static json_t *
-policy_json(const struct tlsrpt_policy *p)
+/* One verb: who may use it, how many words it takes, what runs it. */
+struct control_verb {
+	const char *name;
+	enum ctlauth_class need;	/* least class of peer (ctlauth.c) */
+	int	min, max;		/* words, the verb included */
+	const char *usage;
+	json_t *(*run)(int argc, char **argv);
+};
+
+/*
+ * The verbs of mtasts-policyd(8), CONTROL PROTOCOL; the milter's (sts,
+ * hold) are for root and the daemon's user only (AUTHORIZATION).
+ */
+static const struct control_verb control_verbs[] = {
+	{ "version", CTLAUTH_ADMIN, 1, MAX_ARGS, "version", do_version },
+	{ "status", CTLAUTH_ADMIN, 1, 1, "status", do_status },
+	{ "list", CTLAUTH_ADMIN, 1, 1, "list", do_list },
+	{ "lookup", CTLAUTH_ADMIN, 2, 2, "lookup DOMAIN", do_lookup },
+	{ "show", CTLAUTH_ADMIN, 2, 2, "show DOMAIN", do_show },
+	{ "flush", CTLAUTH_ADMIN, 2, 2, "flush DOMAIN|--all", do_flush },
+	{ "refresh", CTLAUTH_ADMIN, 2, 2, "refresh DOMAIN|--all",
+	    do_refresh },
+	{ "sts", CTLAUTH_DAEMON, 3, 4, "sts DOMAIN WAIT_MS [noprobe]",
+	    do_sts },
+	{ "hold", CTLAUTH_DAEMON, 3, MAX_ARGS,
+	    "hold QUEUE_ID DOMAIN [DOMAIN ...]", do_hold },
+	{ "holds", CTLAUTH_ADMIN, 1, 1, "holds", do_holds },
+	{ "release", CTLAUTH_ADMIN, 2, 2, "release QUEUE_ID|--all",
+	    do_release },
+	{ "report", CTLAUTH_ADMIN, 1, MAX_ARGS, CONTROL_REPORT_USAGE,
+	    control_report },
+};
+#define CONTROL_NVERBS	(sizeof(control_verbs) / sizeof(control_verbs[0]))
+
+/* control_verb - the table entry of verb, or NULL. */
+static const struct control_verb *
+control_verb(const char *verb)
 {
-	json_t *o = json_object(), *pol = json_object(), *sum = json_object();
-	json_t *a, *fd = json_array(), *f;
 	size_t	i;
 
-	json_object_set_new(pol, "policy-type", json_string(
-	    p->type == TLSRPT_POLICY_STS ? "sts" : p->type ==
-	    TLSRPT_POLICY_TLSA ? "tlsa" : "no-policy-found"));
-	a = json_array();
-	for (i = 0; i < p->nstrings; i++)
-		json_array_append_new(a, json_string(p->strings[i]));
-	json_object_set_new(pol, "policy-string", a);
-	json_object_set_new(pol, "policy-domain",
-	    json_string(p->policy_domain));
-	a = json_array();
-	for (i = 0; i < p->nmx; i++)
-		json_array_append_new(a, json_string(p->mx_host[i]));
-	json_object_set_new(pol, "mx-host", a);
-	json_object_set_new(o, "policy", pol);
-	json_object_set_new(sum, "total-successful-session-count",
-	    json_integer((json_int_t)p->success));
-	json_object_set_new(sum, "total-failure-session-count",
-	    json_integer((json_int_t)p->failure));
-	json_object_set_new(o, "summary", sum);
-	for (i = 0; i < p->nfailures; i++) {
-		const struct tlsrpt_failure *x = &p->failures[i];
-
-		f = json_object();
-		json_object_set_new(f, "result-type",
-		    json_string(x->result_type));
-#define OPT(k, v) if ((v) != NULL) json_object_set_new(f, k, json_string(v))
-		OPT("sending-mta-ip", x->sending_mta_ip);
-		OPT("receiving-mx-hostname", x->receiving_mx_hostname);
-		OPT("receiving-mx-helo", x->receiving_mx_helo);
-		OPT("receiving-ip", x->receiving_ip);
-		OPT("additional-information", x->additional_information);
-		OPT("failure-reason-code", x->failure_reason_code);
-#undef OPT
-		json_object_set_new(f, "failed-session-count",
-		    json_integer((json_int_t)x->count));
-		json_array_append_new(fd, f);
-	}
-	json_object_set_new(o, "failure-details", fd);
-	return o;
+	for (i = 0; i < CONTROL_NVERBS; i++)
+		if (strcmp(control_verbs[i].name, verb) == 0)
+			return &control_verbs[i];
+	return NULL;
 }
 
-/* report_yesterday - the default day of the report verbs (TLS-RPT clock). */
-static int64_t
-report_yesterday(void)
+/* control_verb_class - the class a verb needs; unknown: CTLAUTH_ADMIN. */
+enum ctlauth_class
+control_verb_class(const char *verb)
 {
-	return tlsrpt_store_day(tlsrpt_store_now()) - 86400;
-}
+	const struct control_verb *v = control_verb(verb);
 
-/*
- * report_built - add what the report will be to rep: report_id, filename
- * and the RFC 8460 JSON ("report"), from the configured identity; null
- * when tlsrpt_org_name/tlsrpt_contact are not set.
- */
-static void
-report_built(json_t *rep, const struct tlsrpt_report *r)
-{
-	struct tlsrpt_identity id;
-	struct config *cfg = policyd_config_get();
-	const char *submitter;
-	char   *rid = NULL, *fn = NULL, *js = NULL;
-	size_t	len;
-	json_t *doc = NULL;
-
-	id.org_name = cfg->tlsrpt_org_name;
-	id.contact = cfg->tlsrpt_contact;
-	submitter = id.contact != NULL ? tlsrpt_report_submitter(id.contact) :
-	    NULL;
-	if (submitter != NULL && id.org_name != NULL && *id.org_name != '\0') {
-		rid = tlsrpt_report_id(r, submitter);
-		fn = tlsrpt_report_filename(r, submitter);
-		if (tlsrpt_report_json(r, &id, &js, &len) == 0)
-			doc = json_loadb(js, len, JSON_PRESERVE_ORDER, NULL);
-	}
-	policyd_config_put(cfg);
-	json_object_set_new(rep, "report_id", control_str(rid));
-	json_object_set_new(rep, "filename", control_str(fn));
-	json_object_set_new(rep, "report", doc != NULL ? doc : json_null());
-	free(rid);
-	free(fn);
-	free(js);
-}
-
-/*
- * do_report_show - the stored results of one domain and day; resolve:
- * as the reports will be built (records looked up, unusable skipped).
- */
-static json_t *
-do_report_show(const char *arg, const char *dayarg, int resolve)
-{
-	struct tlsrpt_report *r = NULL;
-	char	domain[256], dn[16];
-	int64_t	day;
-	size_t	n = 0, i, j;
-	json_t *o, *arr, *rep, *a;
-
-	if (domain_arg(arg, domain, sizeof(domain)) != 0)
-		return reply_error("bad domain \"%s\"", arg);
-	if (dayarg != NULL) {
-		if (day_parse(dayarg, &day) != 0)
-			return reply_error("bad day \"%s\" (YYYY-MM-DD)",
-			    dayarg);
-	} else
-		day = report_yesterday();
-	if ((resolve ? tlsrpt_store_reports(day, domain, &r, &n) :
-	    tlsrpt_store_reports_raw(day, domain, &r, &n)) != 0)
-		return reply_error("cannot read the TLS-RPT store%s", "");
-	o = reply_ok();
-	control_day(day, dn, sizeof(dn));
-	json_object_set_new(o, "domain", json_string(domain));
-	json_object_set_new(o, "day", json_string(dn));
-	json_object_set_new(o, "day_start", json_integer((json_int_t)day));
-	arr = json_array();
-	for (i = 0; i < n; i++) {
-		rep = json_object();
-		json_object_set_new(rep, "policy-domain",
-		    json_string(r[i].policy_domain));
-		json_object_set_new(rep, "record", json_string(r[i].record));
-		a = json_array();
-		for (j = 0; j < r[i].nrua; j++)
-			json_array_append_new(a, json_string(r[i].rua[j]));
-		json_object_set_new(rep, "rua", a);
-		a = json_array();
-		for (j = 0; j < r[i].npolicies; j++)
-			json_array_append_new(a, policy_json(&r[i].policies[j]));
-		json_object_set_new(rep, "policies", a);
-		if (resolve)
-			report_built(rep, &r[i]);
-		json_array_append_new(arr, rep);
-	}
-	json_object_set_new(o, "reports", arr);
-	tlsrpt_store_reports_free(r, n);
-	return o;
-}
-
-/*
- * do_report_send - build and deliver a day's reports now: "report send
- * [YYYY-MM-DD] [DOMAIN]", the day defaulting to yesterday (UTC).
- */
-static json_t *
-do_report_send(char *const *args, int nargs)
-{
-	struct tlsrpt_sched_result res;
-	struct config *cfg;
-	char	domain[256], dn[16];
-	const char *dom = NULL;
-	int64_t	day = TLSRPT_SCHED_ALL_DAYS;
-	int	i, rc;
-	json_t *o;
-
-	for (i = 0; i < nargs; i++) {
-		if (day == TLSRPT_SCHED_ALL_DAYS && day_parse(args[i],
-		    &day) == 0)
-			continue;
-		if (dom != NULL || domain_arg(args[i], domain,
-		    sizeof(domain)) != 0)
-			return reply_error("usage: report send [YYYY-MM-DD] "
-			    "[DOMAIN] (bad argument \"%s\")", args[i]);
-		dom = domain;
-	}
-	if (day == TLSRPT_SCHED_ALL_DAYS)
-		day = report_yesterday();
-	cfg = policyd_config_get();
-	if (!cfg->tlsrpt_enable) {
-		policyd_config_put(cfg);
-		return reply_error("reporting is off (tlsrpt_enable = no)%s",
-		    "");
-	}
-	rc = tlsrpt_run_send(cfg, day, dom, &res);
-	policyd_config_put(cfg);
-	if (rc != 0)
-		return reply_error("cannot read the TLS-RPT store%s", "");
-	o = reply_ok();
-	control_day(day, dn, sizeof(dn));
-	json_object_set_new(o, "day", json_string(dn));
-	json_object_set_new(o, "day_start", json_integer((json_int_t)day));
-	json_object_set_new(o, "domain", dom != NULL ? json_string(dom) :
-	    json_null());
-#define NUM(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
-	NUM("reports", res.reports);
-	NUM("attempts", res.attempts);
-	NUM("sent", res.sent);
-	NUM("failed", res.failed);
-	NUM("dropped", res.dropped);
-#undef NUM
-	json_object_set_new(o, "error", control_str(res.error));
-	return o;
-}
-
-/* day_domains - the domains of one day with their totals. */
-static json_t *
-day_domains(int64_t day)
-{
-	struct tlsrpt_report *r = NULL;
-	json_t *doms = json_array(), *d;
-	uint64_t succ, fail;
-	size_t	n = 0, j, k;
-
-	if (tlsrpt_store_reports_raw(day, NULL, &r, &n) != 0)
-		return doms;
-	for (j = 0; j < n; j++) {
-		succ = fail = 0;
-		for (k = 0; k < r[j].npolicies; k++) {
-			succ += r[j].policies[k].success;
-			fail += r[j].policies[k].failure;
-		}
-		d = json_object();
-		json_object_set_new(d, "domain",
-		    json_string(r[j].policy_domain));
-		json_object_set_new(d, "record", json_string(r[j].record));
-		json_object_set_new(d, "success",
-		    json_integer((json_int_t)succ));
-		json_object_set_new(d, "failure",
-		    json_integer((json_int_t)fail));
-		json_array_append_new(doms, d);
-	}
-	tlsrpt_store_reports_free(r, n);
-	return doms;
-}
-
-/* do_report_list - days and domains with stored results, and counters. */
-static json_t *
-do_report_list(void)
-{
-	struct tlsrpt_collect_stats cs;
-	struct tlsrpt_store_stats ss;
-	struct config *cfg;
-	int64_t	*days = NULL;
-	size_t	ndays = 0, i;
-	char	dn[16];
-	json_t *o, *arr, *e;
-
-	if (tlsrpt_store_days(&days, &ndays) != 0)
-		return reply_error("cannot read the TLS-RPT store%s", "");
-	o = reply_ok();
-	arr = json_array();
-	for (i = 0; i < ndays; i++) {
-		e = json_object();
-		control_day(days[i], dn, sizeof(dn));
-		json_object_set_new(e, "day", json_string(dn));
-		json_object_set_new(e, "day_start",
-		    json_integer((json_int_t)days[i]));
-		json_object_set_new(e, "domains", day_domains(days[i]));
-		json_array_append_new(arr, e);
-	}
-	free(days);
-	json_object_set_new(o, "days", arr);
-	tlsrpt_collect_get_stats(&cs);
-	tlsrpt_store_get_stats(&ss);
-#define NUM(o, k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
-	e = json_object();
-	NUM(e, "received", cs.received);
-	NUM(e, "accepted", cs.accepted);
-	NUM(e, "dropped", cs.dropped);
-	NUM(e, "warnings", cs.warnings);
-	NUM(e, "events", cs.events);
-	json_object_set_new(o, "collector", e);
-	e = json_object();
-	NUM(e, "events", ss.events);
-	NUM(e, "capped", ss.capped);
-	NUM(e, "flushes", ss.flushes);
-	NUM(e, "suppressed", ss.suppressed);
-	NUM(e, "limited", ss.limited);
-#undef NUM
-	json_object_set_new(o, "store", e);
-	cfg = policyd_config_get();
-	json_object_set_new(o, "deliveries", tlsrpt_run_deliveries(
-	    cfg->tlsrpt_contact != NULL ?
-	    tlsrpt_report_submitter(cfg->tlsrpt_contact) : NULL));
-	policyd_config_put(cfg);
-	return o;
+	return v != NULL ? v->need : CTLAUTH_ADMIN;
 }
 
 /* control_request - dispatch one request line of a peer of class cls. */
 static json_t *
 control_request(char *line, enum ctlauth_class cls)
 {
+	const struct control_verb *v;
 	char   *argv[MAX_ARGS], *p, *save = NULL;
 	int	argc = 0;
-	json_t *o;
 
 	for (p = strtok_r(line, " \t", &save); p != NULL && argc < MAX_ARGS;
 	    p = strtok_r(NULL, " \t", &save))
 		argv[argc++] = p;
 	if (argc == 0)
 		return reply_error("empty request%s", NULL);
-	if (cls < ctlauth_verb_class(argv[0]))
+	if (cls < control_verb_class(argv[0]))
 		return reply_error("permission denied: \"%s\" is for the "
 		    "milter (root or the daemon's user) only", argv[0]);
-#define NEED(n) do { if (argc != (n)) return reply_error( \
-	"usage: %s", usage); } while (0)
-	if (strcmp(argv[0], "version") == 0) {
-		o = reply_ok();
-		json_object_set_new(o, "protocol",
-		    json_integer(CONTROL_PROTOCOL));
-		json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
-		return o;
-	}
-	if (strcmp(argv[0], "status") == 0) {
-		const char *usage = "status";
-
-		NEED(1);
-		return do_status();
-	}
-	if (strcmp(argv[0], "list") == 0) {
-		const char *usage = "list";
-
-		NEED(1);
-		return do_list();
-	}
-	if (strcmp(argv[0], "lookup") == 0) {
-		const char *usage = "lookup DOMAIN";
-
-		NEED(2);
-		return do_lookup(argv[1]);
-	}
-	if (strcmp(argv[0], "show") == 0) {
-		const char *usage = "show DOMAIN";
-
-		NEED(2);
-		return do_show(argv[1]);
-	}
-	if (strcmp(argv[0], "flush") == 0) {
-		const char *usage = "flush DOMAIN|--all";
-
-		NEED(2);
-		return do_flush(argv[1]);
-	}
-	if (strcmp(argv[0], "refresh") == 0) {
-		const char *usage = "refresh DOMAIN|--all";
-
-		NEED(2);
-		return do_refresh(argv[1]);
-	}
-	if (strcmp(argv[0], "sts") == 0) {
-		const char *usage = "sts DOMAIN WAIT_MS [noprobe]";
-
-		if (argc == 4 && strcmp(argv[3], "noprobe") == 0)
-			return do_sts(argv[1], argv[2], 0);
-		NEED(3);
-		return do_sts(argv[1], argv[2], 1);
-	}
-	if (strcmp(argv[0], "hold") == 0) {
-		if (argc < 3)
-			return reply_error("usage: %s",
-			    "hold QUEUE_ID DOMAIN [DOMAIN ...]");
-		return do_hold(argv[1], argv + 2, (size_t)argc - 2);
-	}
-	if (strcmp(argv[0], "holds") == 0) {
-		const char *usage = "holds";
-
-		NEED(1);
-		o = reply_ok();
-		json_object_set_new(o, "holds", hold_list());
-		return o;
-	}
-	if (strcmp(argv[0], "release") == 0) {
-		const char *usage = "release QUEUE_ID|--all";
-
-		NEED(2);
-		return do_release(argv[1]);
-	}
-	if (strcmp(argv[0], "report") == 0) {
-		const char *usage = "report list | report show|preview "
-		    "DOMAIN [YYYY-MM-DD] | report send [YYYY-MM-DD] [DOMAIN]";
-
-		if (argc == 2 && strcmp(argv[1], "list") == 0)
-			return do_report_list();
-		if (argc >= 2 && argc <= 4 && strcmp(argv[1], "send") == 0)
-			return do_report_send(argv + 2, argc - 2);
-		if ((argc == 3 || argc == 4) && (strcmp(argv[1], "show") == 0 ||
-		    strcmp(argv[1], "preview") == 0))
-			return do_report_show(argv[2], argc == 4 ? argv[3] :
-			    NULL, strcmp(argv[1], "preview") == 0);
-		return reply_error("usage: %s", usage);
-	}
-#undef NEED
-	return reply_error("unknown command \"%s\"", argv[0]);
+	if ((v = control_verb(argv[0])) == NULL)
+		return reply_error("unknown command \"%s\"", argv[0]);
+	if (argc < v->min || argc > v->max)
+		return reply_error("usage: %s", v->usage);
+	return v->run(argc, argv);
 }
 
 /* send_json - write one reply line within timeout seconds. */

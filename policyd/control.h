@@ -11,11 +11,20 @@
 
 #include <jansson.h>
 
+#include "ctlauth.h"
+
 #define CONTROL_PROTOCOL	1
 #define CONTROL_LINE_MAX	1024
 #define CONTROL_IDLE		600
 
 /* control_conn - serve one control connection until it closes. */
 void	control_conn(int fd);
+
+/*
+ * control_verb_class - the class of peer a request verb needs (the verb
+ * table's): CTLAUTH_DAEMON for the milter's "sts" and "hold",
+ * CTLAUTH_ADMIN for the others and for verbs that do not exist.
+ */
+enum ctlauth_class control_verb_class(const char *verb);
 
 #endif

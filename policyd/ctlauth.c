@@ -2,8 +2,7 @@
  * ctlauth.c - who may use the control socket.
  *
  * SYNOPSIS
- *	ctlauth_peer_get(), ctlauth_set_daemon_uid(), ctlauth_classify(),
- *	ctlauth_verb_class()
+ *	ctlauth_peer_get(), ctlauth_set_daemon_uid(), ctlauth_classify()
  *
  * DESCRIPTION
  *	The control socket can flush the cache, release held mail (root
@@ -16,7 +15,8 @@
  *	milter's) may use every verb; a user named in control_users, or a
  *	process whose effective group or one of whose supplementary groups
  *	is named in control_groups, may use every verb but the milter's
- *	("sts", "hold"); anyone else is refused.
+ *	("sts", "hold"); anyone else is refused. Which class a verb needs
+ *	is a column of control.c's verb table.
  *
  *	Supplementary groups come from the kernel with the credentials
  *	(Linux SO_PEERGROUPS, FreeBSD LOCAL_PEERCRED); where it gives none
@@ -155,13 +155,4 @@ ctlauth_classify(const struct config *cfg, const struct ctlauth_peer *p)
 		if (ctlauth_group_has(cfg->control_groups.v[i], p))
 			return CTLAUTH_ADMIN;
 	return CTLAUTH_NONE;
-}
-
-/* ctlauth_verb_class - see ctlauth.h. */
-enum ctlauth_class
-ctlauth_verb_class(const char *verb)
-{
-	if (strcmp(verb, "sts") == 0 || strcmp(verb, "hold") == 0)
-		return CTLAUTH_DAEMON;
-	return CTLAUTH_ADMIN;
 }

@@ -1,6 +1,7 @@
 /*
  * ctlauth.h - who may use the control socket: the peer credentials of a
- * connection and the verb classes of mtasts-policyd(8), AUTHORIZATION.
+ * connection and its class (mtasts-policyd(8), AUTHORIZATION); the class
+ * each verb needs is in control.c's verb table.
  */
 #ifndef MTASTS_CTLAUTH_H
 #define MTASTS_CTLAUTH_H
@@ -44,12 +45,5 @@ void	ctlauth_set_daemon_uid(uid_t uid);
  */
 enum ctlauth_class ctlauth_classify(const struct config *cfg,
 	    const struct ctlauth_peer *p);
-
-/*
- * ctlauth_verb_class - the class a request verb needs (argv[0], and
- * argv[1] for "report"): CTLAUTH_DAEMON for the milter's "sts" and
- * "hold", CTLAUTH_ADMIN for everything else.
- */
-enum ctlauth_class ctlauth_verb_class(const char *verb);
 
 #endif

@@ -10,7 +10,9 @@
  *	verbs, hold.c's holds, route.c's routes, tlsrpt_run.c's report
  *	list), in a module of their own so those views need not include
  *	the control socket: times as ISO 8601 UTC, optional strings, day
- *	names. Each returns a new reference or fills the caller's buffer.
+ *	names, and the two shapes of a reply, {"ok": true, ...} and
+ *	{"ok": false, "error": ...}. Each returns a new reference or fills
+ *	the caller's buffer.
  *	reply_jstr() and reply_jint() read members of the small JSON
  *	objects hold.c and route.c store, with a default for a missing one.
  *
@@ -76,4 +78,27 @@ reply_jint(const json_t *o, const char *key)
 	const json_t *v = json_object_get(o, key);
 
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* reply_error - {"ok": false, "error": ...} */
+json_t *
+reply_error(const char *fmt, const char *arg)
+{
+	json_t *o = json_object();
+	char	buf[300];
+
+	snprintf(buf, sizeof(buf), fmt, arg ? arg : "");
+	json_object_set_new(o, "ok", json_false());
+	json_object_set_new(o, "error", json_string(buf));
+	return o;
+}
+
+/* reply_ok - {"ok": true} to add fields to. */
+json_t *
+reply_ok(void)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "ok", json_true());
+	return o;
 }

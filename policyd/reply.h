@@ -25,4 +25,13 @@ const char *reply_jstr(const json_t *o, const char *key);
 /* reply_jint - member key of o as an integer, or 0 when missing or not one. */
 int64_t	reply_jint(const json_t *o, const char *key);
 
+/*
+ * reply_error - {"ok": false, "error": fmt with arg} (arg NULL: ""; one
+ * %s in fmt, at most 300 bytes in all; new reference).
+ */
+json_t *reply_error(const char *fmt, const char *arg);
+
+/* reply_ok - {"ok": true} to add fields to (new reference). */
+json_t *reply_ok(void);
+
 #endif

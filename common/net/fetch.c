@@ -3,6 +3,7 @@
  *	fetch - get a domain's MTA-STS policy over HTTPS (RFC 8461 §3.3)
  * SYNOPSIS
  *	#include "fetch.h"
+#include "https.h"
  *
  *	int fetch_global_init(void)
  *	void fetch_global_cleanup(void)
@@ -14,20 +15,15 @@
  *	/.well-known/mta-sts.txt with one libcurl easy handle, so any number
  *	of worker threads may fetch at once.
  *
- *	Names: the policy host is resolved with resolver_addrs() (libunbound,
- *	like all our DNS) and handed to curl with CURLOPT_RESOLVE; an
- *	opensocket callback refuses any address not in that list, so curl
- *	cannot reach a host its own resolver found. No redirects, no proxy
- *	(not even from the environment), https only.
- *
- *	TLS: at least TLS 1.2; the chain must verify against tls_ca_file /
- *	tls_ca_path (they replace the system store when set); SNI is the
- *	policy host. The name check is OpenSSL's, set on the SSL_CTX in the
- *	CURLOPT_SSL_CTX_FUNCTION callback with NEVER_CHECK_SUBJECT and
- *	NO_PARTIAL_WILDCARDS: DNS-IDs only, a wildcard only as a whole
- *	left-most label (RFC 8461 §3.3, DESIGN §7). curl's own host check
- *	stays on as well but would fall back to the subject CN. Needs
- *	libcurl with its OpenSSL backend (fetch_global_init() checks).
+ *	Names and TLS are https.c's, shared with the TLS-RPT POST: the
+ *	policy host is resolved with resolver_addrs() (libunbound, like all
+ *	our DNS) and curl connects only to those addresses (CURLOPT_RESOLVE
+ *	and an opensocket check); no redirects, no proxy, https only; at
+ *	least TLS 1.2, the chain verified against tls_ca_file / tls_ca_path
+ *	(they replace the system store when set), SNI and the name check for
+ *	the policy host by OpenSSL, DNS-IDs only, a wildcard only as a whole
+ *	left-most label (RFC 8461 §3.3, DESIGN §7). Needs libcurl with its
+ *	OpenSSL backend (fetch_global_init() checks).
  *
  *	What the exchange showed is kept in res for mtasts-ctl check, and
  *	never decides anything: the Content-Type as sent, how many body
@@ -59,14 +55,9 @@
 #include "autoconf.h"
 
 #include <sys/types.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,20 +74,15 @@
 
 #include "config.h"
 #include "fetch.h"
+#include "https.h"
 #include "log.h"
 #include "resolver.h"
 #include "sts_policy.h"
-#include "tls.h"
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION	"0"
-#endif
 
 #define FETCH_PATH		"/.well-known/mta-sts.txt"
 #define FETCH_HOST_PREFIX	"mta-sts."
-#define FETCH_HOST_MAX		253	/* a DNS name in text form */
+#define FETCH_HOST_MAX		HTTPS_HOST_MAX
 #define FETCH_LABEL_MAX		63
-#define FETCH_CONNECT_MAX_MS	10000L	/* connect phase, at most */
 #define FETCH_DEFAULT_TIMEOUT	20	/* seconds, when cfg says 0 */
 #define FETCH_MAX_TIMEOUT_MS	3600000LL	/* sanity cap */
 #define FETCH_STR(x)		FETCH_STR2(x)
@@ -104,18 +90,10 @@
 #define FETCH_TOO_BIG		"policy body larger than " \
 				    FETCH_STR(STS_POLICY_BODY_MAX) " bytes"
 
-/* One address the policy host may be reached at. */
-struct fetch_addr {
-	int	family;
-	unsigned char addr[16];
-};
-
 /* State of one fetch, shared with the curl callbacks. */
 struct fetch_ctx {
-	CURL   *curl;
+	CURL   *curl;			/* http.curl */
 	char	host[FETCH_HOST_MAX + 1];	/* mta-sts.DOMAIN */
-	struct fetch_addr *allow;
-	size_t	nallow;
 	char   *body;
 	size_t	len;
 	size_t	cap;
@@ -364,15 +342,15 @@ fetch_verify_cb(int ok, X509_STORE_CTX *sctx)
 	return f->prev_verify != NULL ? f->prev_verify(ok, sctx) : ok;
 }
 
-/* fetch_sslctx - make OpenSSL check the name: DNS-IDs only, no CN. */
-static CURLcode
-fetch_sslctx(CURL *curl, void *sslctx, void *arg)
+/*
+ * fetch_ctx_hook - before https.c's TLS settings: our verify callback on
+ * the SSL_CTX, to note the certificate (a failure here only loses notes).
+ */
+static int
+fetch_ctx_hook(SSL_CTX *ctx, void *arg)
 {
 	struct fetch_ctx *f = arg;
-	SSL_CTX *ctx = sslctx;
-	X509_VERIFY_PARAM *vp;
 
-	(void)curl;
 	if (pthread_once(&fetch_ex_once, fetch_ex_init) == 0 &&
 	    fetch_ex_index >= 0 &&
 	    SSL_CTX_set_ex_data(ctx, fetch_ex_index, f) == 1) {
@@ -380,62 +358,7 @@ fetch_sslctx(CURL *curl, void *sslctx, void *arg)
 		SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx),
 		    fetch_verify_cb);
 	}
-	vp = SSL_CTX_get0_param(ctx);
-	if (tls_param_host(vp, f->host) == -1 || tls_ctx_floor(ctx) == -1)
-		goto fail;
-	return CURLE_OK;
-fail:
-	fetch_set_verdict(f, FETCH_ERROR, "cannot set up the certificate "
-	    "name check");
-	return CURLE_ABORTED_BY_CALLBACK;
-}
-
-/* fetch_allowed - is the address one the resolver gave us? */
-static int
-fetch_allowed(const struct fetch_ctx *f, const struct sockaddr *sa,
-    socklen_t salen)
-{
-	const struct sockaddr_in *sin;
-	const struct sockaddr_in6 *sin6;
-	size_t	i;
-
-	for (i = 0; i < f->nallow; i++) {
-		if (f->allow[i].family != sa->sa_family)
-			continue;
-		if (sa->sa_family == AF_INET &&
-		    salen >= (socklen_t)sizeof(*sin)) {
-			sin = (const struct sockaddr_in *)(const void *)sa;
-			if (memcmp(&sin->sin_addr, f->allow[i].addr, 4) == 0)
-				return 1;
-		} else if (sa->sa_family == AF_INET6 &&
-		    salen >= (socklen_t)sizeof(*sin6)) {
-			sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-			if (memcmp(&sin6->sin6_addr, f->allow[i].addr, 16) ==
-			    0)
-				return 1;
-		}
-	}
 	return 0;
-}
-
-/* fetch_opensocket - curl's socket factory: resolved addresses only. */
-static curl_socket_t
-fetch_opensocket(void *arg, curlsocktype purpose,
-    struct curl_sockaddr *address)
-{
-	struct fetch_ctx *f = arg;
-	int	type = address->socktype;
-
-	if (purpose != CURLSOCKTYPE_IPCXN ||
-	    !fetch_allowed(f, &address->addr, address->addrlen)) {
-		fetch_set_verdict(f, FETCH_ERROR, "connection to an address "
-		    "not resolved by the resolver refused");
-		return CURL_SOCKET_BAD;
-	}
-#ifdef SOCK_CLOEXEC
-	type |= SOCK_CLOEXEC;
-#endif
-	return socket(address->family, type, address->protocol);
 }
 
 /* fetch_domain_ok - is domain an LDH name we can put in a URL? */
@@ -462,57 +385,6 @@ fetch_domain_ok(const char *domain)
 			return 0;
 	}
 	return label > 0;
-}
-
-/*
- * fetch_resolve_list - the CURLOPT_RESOLVE entry "HOST:PORT:A1,[A6],..."
- * and the allow list, from the resolved addresses. NULL on ENOMEM.
- */
-static char *
-fetch_resolve_list(struct fetch_ctx *f, const struct dns_addrs *a,
-    unsigned int port)
-{
-	char   *s = NULL, *p;
-	size_t	i, sz, n;
-	struct fetch_addr fa;
-	int	w;
-
-	sz = strlen(f->host) + 16;
-	for (i = 0; i < a->n; i++)
-		sz += strlen(a->addr[i]) + 3;
-	if ((s = malloc(sz)) == NULL ||
-	    (f->allow = calloc(a->n, sizeof(*f->allow))) == NULL) {
-		free(s);
-		return NULL;
-	}
-	w = snprintf(s, sz, "%s:%u:", f->host, port);
-	if (w < 0 || (size_t)w >= sz)
-		goto fail;
-	p = s + w;
-	n = 0;
-	for (i = 0; i < a->n; i++) {
-		memset(&fa, 0, sizeof(fa));
-		if (inet_pton(AF_INET, a->addr[i], fa.addr) == 1)
-			fa.family = AF_INET;
-		else if (inet_pton(AF_INET6, a->addr[i], fa.addr) == 1)
-			fa.family = AF_INET6;
-		else
-			continue;
-		w = snprintf(p, sz - (size_t)(p - s),
-		    fa.family == AF_INET6 ? "%s[%s]" : "%s%s",
-		    n > 0 ? "," : "", a->addr[i]);
-		if (w < 0 || (size_t)w >= sz - (size_t)(p - s))
-			goto fail;
-		p += w;
-		f->allow[n++] = fa;
-	}
-	f->nallow = n;
-	if (n == 0)
-		goto fail;
-	return s;
-fail:
-	free(s);
-	return NULL;
 }
 
 /* fetch_elapsed_ms - milliseconds since start. */
@@ -668,78 +540,25 @@ fetch_seen(struct fetch_ctx *f, struct fetch_result *res)
 	res->cert_verified = !f->verify_failed;
 }
 
-/* fetch_setup - all the options of one fetch; 0 or -1 with why. */
+/* fetch_setup - fetch's own options on top of https.c's; 0 or -1. */
 static int
-fetch_setup(struct fetch_ctx *f, const struct config *cfg, const char *url,
-    struct curl_slist *resolve, long timeout_ms, char *errbuf,
-    struct fetch_result *res)
+fetch_setup(struct fetch_ctx *f, struct fetch_result *res)
 {
-	CURL   *c = f->curl;
-	const char *opt = NULL;
 	CURLcode rc;
 
-#define FETCH_SETOPT(o, v) do {						\
-	if ((rc = curl_easy_setopt(c, o, v)) != CURLE_OK) {		\
-		opt = #o;						\
-		goto fail;						\
-	}								\
-} while (0)
-
-	FETCH_SETOPT(CURLOPT_ERRORBUFFER, errbuf);
-	FETCH_SETOPT(CURLOPT_URL, url);
-	/*
-	 * Redirects are never followed (FOLLOWLOCATION 0); the string form
-	 * cannot say "none", so a redirect is limited to https as well.
-	 */
-#if LIBCURL_VERSION_NUM >= 0x075500
-	FETCH_SETOPT(CURLOPT_PROTOCOLS_STR, "https");
-	FETCH_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "https");
-#else
-	FETCH_SETOPT(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
-	FETCH_SETOPT(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-	FETCH_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	FETCH_SETOPT(CURLOPT_MAXREDIRS, 0L);
-	FETCH_SETOPT(CURLOPT_RESOLVE, resolve);
-	FETCH_SETOPT(CURLOPT_OPENSOCKETFUNCTION, fetch_opensocket);
-	FETCH_SETOPT(CURLOPT_OPENSOCKETDATA, f);
-	FETCH_SETOPT(CURLOPT_PROXY, "");
-	FETCH_SETOPT(CURLOPT_NOPROXY, "*");
-	FETCH_SETOPT(CURLOPT_NOSIGNAL, 1L);
-	FETCH_SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
-	FETCH_SETOPT(CURLOPT_CONNECTTIMEOUT_MS,
-	    timeout_ms < FETCH_CONNECT_MAX_MS ? timeout_ms :
-	    FETCH_CONNECT_MAX_MS);
-	FETCH_SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	FETCH_SETOPT(CURLOPT_USERAGENT, "mtasts/" PACKAGE_VERSION);
-	FETCH_SETOPT(CURLOPT_MAXFILESIZE, (long)STS_POLICY_BODY_MAX);
-	FETCH_SETOPT(CURLOPT_WRITEFUNCTION, fetch_write);
-	FETCH_SETOPT(CURLOPT_WRITEDATA, f);
-	FETCH_SETOPT(CURLOPT_HEADERFUNCTION, fetch_header);
-	FETCH_SETOPT(CURLOPT_HEADERDATA, f);
-
-	FETCH_SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	FETCH_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	FETCH_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	FETCH_SETOPT(CURLOPT_SSL_CTX_FUNCTION, fetch_sslctx);
-	FETCH_SETOPT(CURLOPT_SSL_CTX_DATA, f);
-	if (cfg->tls_ca_file != NULL && cfg->tls_ca_file[0] != '\0') {
-		FETCH_SETOPT(CURLOPT_CAINFO, cfg->tls_ca_file);
-		if (cfg->tls_ca_path == NULL || cfg->tls_ca_path[0] == '\0')
-			FETCH_SETOPT(CURLOPT_CAPATH, (char *)NULL);
+	if ((rc = curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION,
+	    fetch_write)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, f)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(f->curl, CURLOPT_HEADERFUNCTION,
+	    fetch_header)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(f->curl, CURLOPT_HEADERDATA, f)) !=
+	    CURLE_OK) {
+		res->status = FETCH_ERROR;
+		log_oneline(res->why, sizeof(res->why), "libcurl: %s",
+		    curl_easy_strerror(rc));
+		return -1;
 	}
-	if (cfg->tls_ca_path != NULL && cfg->tls_ca_path[0] != '\0') {
-		FETCH_SETOPT(CURLOPT_CAPATH, cfg->tls_ca_path);
-		if (cfg->tls_ca_file == NULL || cfg->tls_ca_file[0] == '\0')
-			FETCH_SETOPT(CURLOPT_CAINFO, (char *)NULL);
-	}
-#undef FETCH_SETOPT
 	return 0;
-fail:
-	res->status = FETCH_ERROR;
-	log_oneline(res->why, sizeof(res->why), "libcurl: %s: %s", opt,
-	    curl_easy_strerror(rc));
-	return -1;
 }
 
 /* fetch_policy - fetch the policy of domain into res. */
@@ -748,12 +567,11 @@ fetch_policy(const struct config *cfg, const char *domain,
     struct fetch_result *res)
 {
 	struct fetch_ctx f;
+	struct https http;
+	struct https_req req;
 	struct dns_addrs addrs;
-	struct curl_slist *resolve = NULL, *tmp;
 	struct timespec start;
 	char	url[FETCH_HOST_MAX + 64], portbuf[16];
-	char	errbuf[CURL_ERROR_SIZE];
-	char   *entry = NULL;
 	unsigned int port = cfg->policy_https_port ? cfg->policy_https_port :
 	    443;
 	long long timeout_ms;
@@ -761,8 +579,8 @@ fetch_policy(const struct config *cfg, const char *domain,
 
 	memset(res, 0, sizeof(*res));
 	memset(&f, 0, sizeof(f));
+	memset(&http, 0, sizeof(http));
 	memset(&addrs, 0, sizeof(addrs));
-	errbuf[0] = '\0';
 	res->status = FETCH_ERROR;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	timeout_ms = cfg->fetch_timeout > 0 ? (long long)cfg->fetch_timeout :
@@ -802,28 +620,29 @@ fetch_policy(const struct config *cfg, const char *domain,
 		    "timeout: %s resolved too late", f.host);
 		goto out;
 	}
-	if ((entry = fetch_resolve_list(&f, &addrs, port)) == NULL) {
-		log_oneline(res->why, sizeof(res->why), "%s: %s", f.host,
-		    f.allow != NULL && f.nallow == 0 ? "no usable address" :
-		    "out of memory");
-		goto out;
-	}
-	if ((tmp = curl_slist_append(NULL, entry)) == NULL) {
-		log_oneline(res->why, sizeof(res->why), "out of memory");
-		goto out;
-	}
-	resolve = tmp;
 
-	if ((f.curl = curl_easy_init()) == NULL) {
-		log_oneline(res->why, sizeof(res->why),
-		    "libcurl: cannot create a handle");
+	memset(&req, 0, sizeof(req));
+	req.cfg = cfg;
+	req.url = url;
+	req.host = f.host;
+	req.port = port;
+	req.addrs = &addrs;
+	req.timeout_ms = (long)timeout_ms;
+	req.max_size = (long)STS_POLICY_BODY_MAX;
+	req.ctx_hook = fetch_ctx_hook;
+	req.hook_arg = &f;
+	if (https_open(&http, &req, res->why, sizeof(res->why)) == -1)
 		goto out;
-	}
-	if (fetch_setup(&f, cfg, url, resolve, (long)timeout_ms, errbuf,
-	    res) == -1)
+	f.curl = http.curl;
+	if (fetch_setup(&f, res) == -1)
 		goto out;
 	rc = curl_easy_perform(f.curl);
-	fetch_classify(&f, rc, errbuf, res);
+	/* https.c's callbacks ran first: their refusal explains the rest. */
+	if (http.why[0] != '\0') {
+		f.verdict_set = 0;
+		fetch_set_verdict(&f, FETCH_ERROR, http.why);
+	}
+	fetch_classify(&f, rc, http.errbuf, res);
 	fetch_seen(&f, res);
 	if (res->status == FETCH_OK) {
 		if (f.body == NULL && (f.body = malloc(1)) == NULL) {
@@ -840,11 +659,7 @@ fetch_policy(const struct config *cfg, const char *domain,
 	log_debug("fetch %s: %s%s%s", url, fetch_status_name(res->status),
 	    res->why[0] ? ": " : "", res->why);
 out:
-	if (f.curl != NULL)
-		curl_easy_cleanup(f.curl);
-	curl_slist_free_all(resolve);
-	free(entry);
-	free(f.allow);
+	https_close(&http);
 	free(f.body);
 	dns_addrs_free(&addrs);
 }

@@ -11,8 +11,9 @@
  *	CURLOPT_SSLVERSION is a request to the backend; this is OpenSSL's own
  *	floor). tls_param_host() sets the peer name OpenSSL verifies: host as
  *	a DNS-ID, never the subject CN, a wildcard only as a whole left-most
- *	label. fetch.c and tlsrpt_send.c call both from their
- *	CURLOPT_SSL_CTX_FUNCTION callback, probe.c on its own SSL_CTX and SSL.
+ *	label. https.c (the policy fetch and the TLS-RPT POST) calls both
+ *	from its CURLOPT_SSL_CTX_FUNCTION callback, probe.c on its own
+ *	SSL_CTX and SSL.
  * DIAGNOSTICS
  *	-1 with the reason on OpenSSL's error queue.
  */

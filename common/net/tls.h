@@ -1,6 +1,6 @@
 /*
  * tls.h - the one TLS client setting of the policy fetch, the TLS-RPT
- * https: POST (both through libcurl's CURLOPT_SSL_CTX_FUNCTION) and the MX
+ * https: POST (both through https.c's CURLOPT_SSL_CTX_FUNCTION) and the MX
  * probe: TLS 1.2 at least, and the peer name checked by OpenSSL against
  * DNS-IDs only (no subject CN fallback), a wildcard only as a whole
  * left-most label (RFC 8461 §3.3, §4.2; RFC 6125).

@@ -45,6 +45,7 @@
 #include "tlsrpt_report.h"
 #include "tlsrpt_run.h"
 #include "tlsrpt_send.h"
+#include "tlsrpt_reports.h"
 #include "tlsrpt_store.h"
 
 #define TR_DAY		86400
@@ -113,8 +114,8 @@ tr_deliver(const struct config *cfg, const struct tlsrpt_report *r,
 
 static const struct tlsrpt_sched_ops tr_ops = {
 	.days = tlsrpt_store_days,
-	.reports = tlsrpt_store_reports,
-	.reports_free = tlsrpt_store_reports_free,
+	.reports = tlsrpt_reports,
+	.reports_free = tlsrpt_reports_free,
 	.forget = tlsrpt_store_forget,
 	.state_get = tr_state_get,
 	.state_put = tr_state_put,

@@ -20,7 +20,7 @@
 struct tlsrpt_sched_ops {
 	/* The days with data, ascending (tlsrpt_store_days). */
 	int	(*days)(int64_t **out, size_t *n);
-	/* The reports of a day, domain NULL = all (tlsrpt_store_reports). */
+	/* The reports of a day, domain NULL = all (tlsrpt_reports). */
 	int	(*reports)(int64_t day, const char *domain,
 		    struct tlsrpt_report **out, size_t *n);
 	void	(*reports_free)(struct tlsrpt_report *r, size_t n);

@@ -17,7 +17,10 @@
  *
  *	A policy keeps at most TLSRPT_DETAILS_MAX distinct details; the
  *	sessions of any further detail are added to the last one (and to
- *	"capped"), so a flood of distinct peers cannot grow the store.
+ *	"capped"), so a flood of distinct peers cannot grow the store. The
+ *	aggregate's JSON form, identity and merging are tlsrpt_agg.c's;
+ *	tlsrpt_store_walk() hands the stored ones of a day to the report
+ *	assembly (tlsrpt_reports.c).
  *
  *	Anyone who can write to the collector socket can send datagrams, so
  *	junk must not crowd out real counts. Our own sessions (probes,
@@ -54,18 +57,12 @@
 #include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
-#include "resolver.h"
 #include "sts_policy.h"
-#include "tlsrpt_record.h"
+#include "tlsrpt_agg.h"
 #include "tlsrpt_store.h"
 
 #define TS_PENDING_MAX	20000	/* aggregates in memory before a forced flush */
 #define TS_KEY_MAX	(8 + 256 + 1 + 16)
-/*
- * The seed of the aggregate keys' hash: not HASH_FNV_INIT (a digit short),
- * but keys already stored were made with it, so it stays.
- */
-#define TS_KEY_SEED	1469598103934665603ULL
 
 static pthread_mutex_t ts_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t ts_flush_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,7 +72,6 @@ static json_t *ts_pending;		/* "hexday|domain|hash" -> aggregate */
 static pthread_t ts_thread;
 static int ts_running, ts_stop;
 static struct tlsrpt_store_stats ts_stats;	/* under ts_lock */
-static atomic_ullong ts_capped;		/* from the add and the flush paths */
 static _Atomic int_least64_t ts_clock_offset;	/* tests only */
 
 /* The day's limits on datagram-only aggregates, under ts_lock. */
@@ -92,13 +88,6 @@ struct ts_expect {
 };
 static struct ts_expect ts_expect[TLSRPT_EXPECT_MAX];
 static size_t ts_nexpect;
-
-static const char *ts_detail_keys[] = {
-	"result-type", "sending-mta-ip", "receiving-mx-hostname",
-	"receiving-mx-helo", "receiving-ip", "additional-information",
-	"failure-reason-code"
-};
-#define TS_NDETAIL_KEYS (sizeof(ts_detail_keys) / sizeof(ts_detail_keys[0]))
 
 /* tlsrpt_store_day - the day start of t. */
 int64_t
@@ -200,40 +189,6 @@ tlsrpt_store_take_report(const char *domain)
 	return taken;
 }
 
-/* ts_type_name - the RFC 8460 policy-type string. */
-static const char *
-ts_type_name(enum tlsrpt_policy_type t)
-{
-	switch (t) {
-	case TLSRPT_POLICY_STS:
-		return "sts";
-	case TLSRPT_POLICY_TLSA:
-		return "tlsa";
-	default:
-		return "no-policy-found";
-	}
-}
-
-/* ts_type_of - back from the name. */
-static enum tlsrpt_policy_type
-ts_type_of(const char *s)
-{
-	if (s != NULL && strcmp(s, "sts") == 0)
-		return TLSRPT_POLICY_STS;
-	if (s != NULL && strcmp(s, "tlsa") == 0)
-		return TLSRPT_POLICY_TLSA;
-	return TLSRPT_POLICY_NONE;
-}
-
-/* ts_fnv_str - hash a string and a separator byte. */
-static uint64_t
-ts_fnv_str(uint64_t h, const char *s)
-{
-	if (s != NULL)
-		h = hash_fnv1a(h, s, strlen(s));
-	return hash_fnv1a(h, "\001", 1);
-}
-
 /* asprintf_like - a malloc'd formatted string in *out; 0 or -1. */
 static int
 asprintf_like(char **out, const char *fmt, ...)
@@ -259,87 +214,6 @@ ts_set_str(json_t *o, const char *key, const char *s)
 {
 	if (s != NULL && *s != '\0')
 		json_object_set_new(o, key, json_string(s));
-}
-
-/* ts_num - an integer member, 0 when absent. */
-static uint64_t
-ts_num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) && json_integer_value(v) > 0 ?
-	    (uint64_t)json_integer_value(v) : 0;
-}
-
-/* ts_add_num - add n to an integer member. */
-static void
-ts_add_num(json_t *o, const char *key, uint64_t n)
-{
-	json_object_set_new(o, key, json_integer((json_int_t)(ts_num(o, key) +
-	    n)));
-}
-
-/* ts_same_detail - do two details name the same failure? */
-static int
-ts_same_detail(json_t *a, json_t *b)
-{
-	const char *x, *y;
-	size_t	i;
-
-	for (i = 0; i < TS_NDETAIL_KEYS; i++) {
-		x = json_string_value(json_object_get(a, ts_detail_keys[i]));
-		y = json_string_value(json_object_get(b, ts_detail_keys[i]));
-		if ((x == NULL) != (y == NULL))
-			return 0;
-		if (x != NULL && strcmp(x, y) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* ts_add_detail - count n sessions of detail d in aggregate agg (capped). */
-static void
-ts_add_detail(json_t *agg, json_t *d, uint64_t n)
-{
-	json_t *arr = json_object_get(agg, "details"), *e, *c;
-	size_t	i, sz;
-
-	if (!json_is_array(arr)) {
-		arr = json_array();
-		json_object_set_new(agg, "details", arr);
-	}
-	sz = json_array_size(arr);
-	for (i = 0; i < sz; i++) {
-		e = json_array_get(arr, i);
-		if (ts_same_detail(e, d)) {
-			ts_add_num(e, "count", n);
-			return;
-		}
-	}
-	if (sz >= TLSRPT_DETAILS_MAX) {
-		ts_add_num(json_array_get(arr, sz - 1), "count", n);
-		ts_add_num(agg, "capped", n);
-		atomic_fetch_add(&ts_capped, (unsigned long long)n);
-		return;
-	}
-	if ((c = json_deep_copy(d)) == NULL)
-		return;
-	json_object_set_new(c, "count", json_integer((json_int_t)n));
-	json_array_append_new(arr, c);
-}
-
-/* ts_merge - add the counts of src to dst (same identity). */
-static void
-ts_merge(json_t *dst, json_t *src)
-{
-	json_t *arr = json_object_get(src, "details"), *d;
-	size_t	i;
-
-	ts_add_num(dst, "success", ts_num(src, "success"));
-	ts_add_num(dst, "failure", ts_num(src, "failure"));
-	ts_add_num(dst, "capped", ts_num(src, "capped"));
-	json_array_foreach(arr, i, d)
-		ts_add_detail(dst, d, ts_num(d, "count"));
 }
 
 /* ts_strarray - a JSON array of n strings. */
@@ -466,7 +340,7 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	char	dom[256], key[16 + 1 + 256 + 1 + 16 + 1];
 	const char *rec = ev->record != NULL ? ev->record : "";
 	json_t *agg = NULL, *d = NULL, *old;
-	uint64_t h = TS_KEY_SEED;
+	uint64_t h = TLSRPT_AGG_SEED;
 	int64_t	day;
 	size_t	i, npend;
 	unsigned int per_day = 0;
@@ -489,13 +363,13 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 		return -1;
 	day = tlsrpt_store_day(ev->when != 0 ? ev->when : tlsrpt_store_now());
 
-	h = ts_fnv_str(h, rec);
-	h = ts_fnv_str(h, ts_type_name(ev->type));
+	h = tlsrpt_agg_hash_str(h, rec);
+	h = tlsrpt_agg_hash_str(h, tlsrpt_agg_type_name(ev->type));
 	for (i = 0; i < ev->nstrings; i++)
-		h = ts_fnv_str(h, ev->strings[i]);
+		h = tlsrpt_agg_hash_str(h, ev->strings[i]);
 	h = hash_fnv1a(h, "\002", 1);
 	for (i = 0; i < ev->nmx; i++)
-		h = ts_fnv_str(h, ev->mx_host[i]);
+		h = tlsrpt_agg_hash_str(h, ev->mx_host[i]);
 	snprintf(key, sizeof(key), "%016llx|%s|%016llx",
 	    (unsigned long long)day, dom, (unsigned long long)h);
 	if (!ev->own) {
@@ -511,7 +385,8 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	json_object_set_new(agg, "day", json_integer((json_int_t)day));
 	json_object_set_new(agg, "domain", json_string(dom));
 	json_object_set_new(agg, "record", json_string(rec));
-	json_object_set_new(agg, "type", json_string(ts_type_name(ev->type)));
+	json_object_set_new(agg, "type",
+	    json_string(tlsrpt_agg_type_name(ev->type)));
 	json_object_set_new(agg, "strings", ts_strarray(ev->strings,
 	    ev->nstrings));
 	json_object_set_new(agg, "mx", ts_strarray(ev->mx_host, ev->nmx));
@@ -546,9 +421,9 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 		json_object_set(ts_pending, key, agg);
 		old = agg;
 	} else
-		ts_merge(old, agg);
+		tlsrpt_agg_merge(old, agg);
 	if (d != NULL)
-		ts_add_detail(old, d, 1);
+		tlsrpt_agg_add_detail(old, d, 1);
 	ts_stats.events++;
 	npend = json_object_size(ts_pending);
 	pthread_mutex_unlock(&ts_lock);
@@ -640,7 +515,7 @@ ts_merge_cb(size_t i, const char *old, size_t oldlen, char **nv,
 
 	if (old != NULL && (o = json_loadb(old, oldlen, 0, &err)) != NULL &&
 	    json_is_object(o)) {
-		ts_merge(o, agg);
+		tlsrpt_agg_merge(o, agg);
 		*nv = json_dumps(o, JSON_COMPACT);
 	} else
 		*nv = json_dumps(agg, JSON_COMPACT);
@@ -777,7 +652,7 @@ tlsrpt_store_get_stats(struct tlsrpt_store_stats *st)
 	pthread_mutex_lock(&ts_lock);
 	*st = ts_stats;
 	pthread_mutex_unlock(&ts_lock);
-	st->capped = (uint64_t)atomic_load(&ts_capped);
+	st->capped = tlsrpt_agg_capped();
 }
 
 struct ts_days {
@@ -888,346 +763,15 @@ ts_collect_cb(const void *key, size_t klen, const char *val, size_t len,
 	return 0;
 }
 
-/* ts_strdup_list - copy a JSON array of strings. */
-static char **
-ts_strdup_list(json_t *a, size_t *n)
-{
-	char  **v;
-	json_t *e;
-	size_t	i, sz = json_array_size(a);
-
-	*n = 0;
-	if (sz == 0)
-		return NULL;
-	if ((v = calloc(sz, sizeof(*v))) == NULL)
-		return NULL;
-	json_array_foreach(a, i, e)
-		if (json_is_string(e) &&
-		    (v[*n] = strdup(json_string_value(e))) != NULL)
-			(*n)++;
-	return v;
-}
-
-/* ts_dupstr - strdup of an optional member. */
-static char *
-ts_dupstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? strdup(s) : NULL;
-}
-
-/* tlsrpt_store_reports_free - free n reports and the array. */
-void
-tlsrpt_store_reports_free(struct tlsrpt_report *r, size_t n)
-{
-	size_t	i;
-
-	if (r == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		tlsrpt_report_free(&r[i]);
-	free(r);
-}
-
-/* ts_fill_policy - one stored aggregate as a report policy. */
-static int
-ts_fill_policy(json_t *agg, struct tlsrpt_policy *p)
-{
-	json_t *arr = json_object_get(agg, "details"), *d;
-	size_t	i, sz = json_array_size(arr);
-
-	memset(p, 0, sizeof(*p));
-	p->type = ts_type_of(json_string_value(json_object_get(agg, "type")));
-	p->policy_domain = ts_dupstr(agg, "domain");
-	p->strings = ts_strdup_list(json_object_get(agg, "strings"),
-	    &p->nstrings);
-	p->mx_host = ts_strdup_list(json_object_get(agg, "mx"), &p->nmx);
-	p->success = ts_num(agg, "success");
-	p->failure = ts_num(agg, "failure");
-	if (p->policy_domain == NULL)
-		return -1;
-	if (sz > 0 && (p->failures = calloc(sz, sizeof(*p->failures))) ==
-	    NULL)
-		return -1;
-	json_array_foreach(arr, i, d) {
-		struct tlsrpt_failure *f = &p->failures[p->nfailures];
-
-		if ((f->result_type = ts_dupstr(d, "result-type")) == NULL)
-			continue;
-		f->sending_mta_ip = ts_dupstr(d, "sending-mta-ip");
-		f->receiving_mx_hostname = ts_dupstr(d,
-		    "receiving-mx-hostname");
-		f->receiving_mx_helo = ts_dupstr(d, "receiving-mx-helo");
-		f->receiving_ip = ts_dupstr(d, "receiving-ip");
-		f->additional_information = ts_dupstr(d,
-		    "additional-information");
-		f->failure_reason_code = ts_dupstr(d, "failure-reason-code");
-		f->count = ts_num(d, "count");
-		p->nfailures++;
-	}
-	return 0;
-}
-
-/* ts_lookup_record - the current _smtp._tls record of domain, or NULL. */
-static char *
-ts_lookup_record(const char *domain)
-{
-	struct dns_txt t;
-	struct txt_rr *rrs = NULL;
-	struct tlsrpt_record rec;
-	char	name[300], *out = NULL;
-	const char *why;
-	size_t	i, cand = 0;
-
-	snprintf(name, sizeof(name), "_smtp._tls.%s", domain);
-	memset(&t, 0, sizeof(t));
-	resolver_txt(name, &t);
-	if (t.status != DNS_OK || t.n == 0)
-		goto out;
-	if ((rrs = calloc(t.n, sizeof(*rrs))) == NULL)
-		goto out;
-	for (i = 0; i < t.n; i++) {
-		rrs[i].data = t.rr[i];
-		rrs[i].len = t.len[i];
-	}
-	memset(&rec, 0, sizeof(rec));
-	if (tlsrpt_record_select(rrs, t.n, &rec, &why) != TLSRPT_SELECT_OK) {
-		log_info("tlsrpt: %s: no usable record: %s", name, why);
-		goto out;
-	}
-	tlsrpt_record_free(&rec);
-	for (i = 0; i < t.n; i++)
-		if (tlsrpt_record_is_candidate(t.rr[i], t.len[i])) {
-			cand = i;
-			break;
-		}
-	if (memchr(t.rr[cand], '\0', t.len[cand]) == NULL)
-		out = strdup(t.rr[cand]);
-out:
-	free(rrs);
-	dns_txt_free(&t);
-	return out;
-}
-
-/* ts_rua - fill r->rua from r->record; 0 usable, -1 not. */
-static int
-ts_rua(struct tlsrpt_report *r)
-{
-	struct tlsrpt_record rec;
-	const char *why;
-	size_t	len = strlen(r->record);
-
-	memset(&rec, 0, sizeof(rec));
-	if (len == 0 || !tlsrpt_record_is_candidate(r->record, len) ||
-	    tlsrpt_record_parse(r->record, len, &rec, &why) != 0)
-		return -1;
-	if (rec.nrua == 0) {
-		tlsrpt_record_free(&rec);
-		return -1;
-	}
-	/*
-	 * S8: the record is the receiving domain's to write; a long rua list
-	 * must not make us mail or POST to many third parties.
-	 */
-	if (rec.nrua > TLSRPT_RUA_MAX) {
-		log_notice("tlsrpt: %s lists %zu rua URIs; reporting to the "
-		    "first %d only", r->policy_domain, rec.nrua,
-		    TLSRPT_RUA_MAX);
-		while (rec.nrua > TLSRPT_RUA_MAX)
-			free(rec.rua[--rec.nrua]);
-	}
-	r->rua = rec.rua;
-	r->nrua = rec.nrua;
-	rec.rua = NULL;
-	rec.nrua = 0;
-	tlsrpt_record_free(&rec);
-	return 0;
-}
-
-/* ts_identity - hex FNV-1a of what makes an aggregate one policy of one report. */
-static void
-ts_identity(json_t *agg, char *buf, size_t sz)
-{
-	uint64_t h = TS_KEY_SEED;
-	json_t *e;
-	size_t	i;
-
-	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "domain")));
-	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "record")));
-	h = ts_fnv_str(h, json_string_value(json_object_get(agg, "type")));
-	json_array_foreach(json_object_get(agg, "strings"), i, e)
-		h = ts_fnv_str(h, json_string_value(e));
-	h = hash_fnv1a(h, "\002", 1);
-	json_array_foreach(json_object_get(agg, "mx"), i, e)
-		h = ts_fnv_str(h, json_string_value(e));
-	snprintf(buf, sz, "%016llx", (unsigned long long)h);
-}
-
-/*
- * ts_fold - give aggregates stored without a record the domain's current
- * one, then merge those that became the same policy of the same report
- * (aggs is in key order: one domain's aggregates are adjacent).
- */
-static int
-ts_fold(json_t *aggs, char **lastdom, char **looked)
-{
-	json_t *seen, *out, *agg, *prev;
-	const char *dom, *srec;
-	char	id[17];
-	size_t	i;
-	int	ret = -1;
-
-	if ((seen = json_object()) == NULL)
-		return -1;
-	if ((out = json_array()) == NULL)
-		goto out;
-	json_array_foreach(aggs, i, agg) {
-		dom = json_string_value(json_object_get(agg, "domain"));
-		srec = json_string_value(json_object_get(agg, "record"));
-		if (dom == NULL)
-			continue;
-		if (srec == NULL || *srec == '\0') {
-			if (*lastdom == NULL || strcmp(*lastdom, dom) != 0) {
-				free(*lastdom);
-				free(*looked);
-				*lastdom = strdup(dom);
-				*looked = ts_lookup_record(dom);
-			}
-			json_object_set_new(agg, "record",
-			    json_string(*looked != NULL ? *looked : ""));
-		}
-		ts_identity(agg, id, sizeof(id));
-		if ((prev = json_object_get(seen, id)) != NULL) {
-			ts_merge(prev, agg);
-			continue;
-		}
-		json_object_set(seen, id, agg);
-		json_array_append(out, agg);
-	}
-	json_array_clear(aggs);
-	json_array_extend(aggs, out);
-	json_decref(out);
-	ret = 0;
-out:
-	json_decref(seen);
-	return ret;
-}
-
-/* ts_reports - build the day's reports; resolve: look up missing records, skip unusable. */
-static int
-ts_reports(int64_t day_start, const char *domain, int resolve,
-    struct tlsrpt_report **out, size_t *nout)
+/* tlsrpt_store_walk - the stored aggregates of a day, in key order. */
+int
+tlsrpt_store_walk(int64_t day_start, const char *domain, json_t *aggs)
 {
 	unsigned char p[8 + 256 + 1];
 	struct ts_collect c;
-	struct tlsrpt_report *r = NULL, *nr;
-	json_t *agg;
-	char	*rec, *lastdom = NULL, *looked = NULL;
-	size_t	i, j, k, n = 0, cap = 0;
-	int	ret = -1;
 
-	*out = NULL;
-	*nout = 0;
 	tlsrpt_store_flush();
-	if ((c.aggs = json_array()) == NULL)
-		return -1;
-	if (cache_tlsrpt_walk(p, ts_prefix(p, day_start, domain),
-	    ts_collect_cb, &c) < 0)
-		goto out;
-	if (resolve && ts_fold(c.aggs, &lastdom, &looked) != 0)
-		goto out;
-	json_array_foreach(c.aggs, i, agg) {
-		const char *dom = json_string_value(json_object_get(agg,
-		    "domain"));
-		const char *srec = json_string_value(json_object_get(agg,
-		    "record"));
-		struct tlsrpt_policy *np;
-
-		if (dom == NULL)
-			continue;
-		if (srec == NULL)
-			srec = "";
-		if (*srec == '\0' && resolve) {
-			if (lastdom == NULL || strcmp(lastdom, dom) != 0) {
-				free(lastdom);
-				free(looked);
-				lastdom = strdup(dom);
-				looked = ts_lookup_record(dom);
-			}
-			if (looked != NULL)
-				srec = looked;
-		}
-		for (j = 0; j < n; j++)
-			if (strcmp(r[j].policy_domain, dom) == 0 &&
-			    strcmp(r[j].record, srec) == 0)
-				break;
-		if (j == n) {
-			if (n == cap) {
-				if ((nr = realloc(r, (cap * 2 + 4) *
-				    sizeof(*r))) == NULL)
-					goto out;
-				r = nr;
-				cap = cap * 2 + 4;
-			}
-			memset(&r[n], 0, sizeof(r[n]));
-			r[n].day_start = day_start;
-			r[n].policy_domain = strdup(dom);
-			r[n].record = rec = strdup(srec);
-			n++;
-			if (r[j].policy_domain == NULL || rec == NULL)
-				goto out;
-		}
-		if ((np = realloc(r[j].policies, (r[j].npolicies + 1) *
-		    sizeof(*np))) == NULL)
-			goto out;
-		r[j].policies = np;
-		if (ts_fill_policy(agg, &np[r[j].npolicies]) != 0) {
-			tlsrpt_policy_free(&np[r[j].npolicies]);
-			goto out;
-		}
-		r[j].npolicies++;
-	}
-	/* rua; drop what cannot be sent when resolving */
-	for (i = j = 0; i < n; i++) {
-		if (ts_rua(&r[i]) != 0 && resolve) {
-			log_info("tlsrpt: %s: no usable _smtp._tls record, "
-			    "no report", r[i].policy_domain);
-			free(r[i].policy_domain);
-			free(r[i].record);
-			for (k = 0; k < r[i].npolicies; k++)
-				tlsrpt_policy_free(&r[i].policies[k]);
-			free(r[i].policies);
-			continue;
-		}
-		r[j++] = r[i];
-	}
-	n = j;
-	*out = r;
-	*nout = n;
-	r = NULL;
-	ret = 0;
-out:
-	if (r != NULL)
-		tlsrpt_store_reports_free(r, n);
-	free(lastdom);
-	free(looked);
-	json_decref(c.aggs);
-	return ret;
-}
-
-/* tlsrpt_store_reports - the day's sendable reports. */
-int
-tlsrpt_store_reports(int64_t day_start, const char *domain,
-    struct tlsrpt_report **out, size_t *n)
-{
-	return ts_reports(day_start, domain, 1, out, n);
-}
-
-/* tlsrpt_store_reports_raw - the day's reports as stored. */
-int
-tlsrpt_store_reports_raw(int64_t day_start, const char *domain,
-    struct tlsrpt_report **out, size_t *n)
-{
-	return ts_reports(day_start, domain, 0, out, n);
+	c.aggs = aggs;
+	return cache_tlsrpt_walk(p, ts_prefix(p, day_start, domain),
+	    ts_collect_cb, &c) < 0 ? -1 : 0;
 }

@@ -4,9 +4,9 @@
  * from Postfix >= 3.10) is counted toward the UTC day it was received,
  * keyed by (day, policy domain, TLS-RPT record, policy). Counts are kept in
  * memory and flushed in batches to the "tlsrpt" LMDB database through
- * cache.c's writer, so they survive restarts. The report side
- * (tlsrpt_report.c, tlsrpt_send.c) reads whole days back as struct
- * tlsrpt_report (tlsrpt.h).
+ * cache.c's writer, so they survive restarts. The report assembly
+ * (tlsrpt_reports.c) reads whole days back (tlsrpt_store_walk) and makes
+ * them struct tlsrpt_report (tlsrpt.h).
  */
 #ifndef MTASTS_TLSRPT_STORE_H
 #define MTASTS_TLSRPT_STORE_H
@@ -119,33 +119,14 @@ void	tlsrpt_store_stop(void);
 int64_t	tlsrpt_store_day(int64_t t);
 
 /*
- * tlsrpt_store_reports - the report models of the day starting at
- * day_start (flushes the batch first), for one policy domain or, with
- * domain NULL, for all: one report per (policy domain, TLS-RPT record),
- * with all its policies. rua is filled from the record with
- * tlsrpt_record_select; an event stored without a record text is given the
- * domain's current "_smtp._tls" record (looked up here, through the
- * resolver, so do not call it on the request path). Reports without a
- * usable rua are skipped. *out is a malloc'd array of *n reports; free each
- * with tlsrpt_report_free (the array's elements are structs, so free their
- * contents and then the array: see tlsrpt_store_reports_free). 0 or -1.
+ * tlsrpt_store_walk - append the stored aggregates (tlsrpt_agg.h) of the
+ * day starting at day_start, for domain or, with domain NULL, all, to the
+ * JSON array aggs, in key order: one domain's are adjacent (flushes the
+ * batch first). 0 or -1.
  */
-int	tlsrpt_store_reports(int64_t day_start, const char *domain,
-	    struct tlsrpt_report **out, size_t *n);
-
-/*
- * tlsrpt_store_reports_raw - as tlsrpt_store_reports but no DNS and
- * nothing skipped: the rua array is filled only when the stored record
- * text parses; for `report show` and tests.
- */
-int	tlsrpt_store_reports_raw(int64_t day_start, const char *domain,
-	    struct tlsrpt_report **out, size_t *n);
-
-/*
- * tlsrpt_store_reports_free - free the contents of n reports and the
- * array itself (does not need tlsrpt_report_free).
- */
-void	tlsrpt_store_reports_free(struct tlsrpt_report *r, size_t n);
+struct json_t;
+int	tlsrpt_store_walk(int64_t day_start, const char *domain,
+	    struct json_t *aggs);
 
 /*
  * tlsrpt_store_days - the distinct day starts with data (flushes first),

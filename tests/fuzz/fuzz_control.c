@@ -2,10 +2,11 @@
  * fuzz_control - libFuzzer target for what a control-socket request line
  * goes through before any verb acts (policyd/control.c): the line split
  * into words at spaces and tabs as control_request() splits it, the verb
- * mapped to its permission class (policyd/ctlauth.c), and every argument
- * through the checkers the verbs apply - a domain (host_normalize, as
- * domain_arg does), a day (civil_day_parse) and a queue id
- * (privsep_queue_id_valid, the id that reaches release_command's argv).
+ * mapped to its permission class (the verb table, control_verb_class),
+ * and every argument through the checkers the verbs apply - a domain
+ * (host_normalize, as domain_arg does), a day (civil_day_parse) and a
+ * queue id (privsep_queue_id_valid, the id that reaches release_command's
+ * argv).
  *
  * Invariants, checked with abort(): a normalised domain is non-empty
  * lower-case LDH with dots, no trailing dot; an accepted day is at or
@@ -18,7 +19,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "ctlauth.h"
+#include "control.h"
 #include "mx_match.h"
 #include "privsep.h"
 
@@ -68,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	for (p = strtok_r(line, " \t", &save); p != NULL;
 	    p = strtok_r(NULL, " \t", &save)) {
 		if (argc++ == 0)
-			(void)ctlauth_verb_class(p);
+			(void)control_verb_class(p);
 		fuzz_word(p);
 	}
 	return 0;

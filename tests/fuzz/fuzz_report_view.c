@@ -1,6 +1,6 @@
 /*
  * fuzz_report_view - libFuzzer target for "mtasts-ctl report view FILE"
- * (ctl/ctl_report.c): the file is a report someone sent - JSON, gzipped
+ * (ctl/ctl_view.c): the file is a report someone sent - JSON, gzipped
  * JSON or a whole MIME mail with base64 parts - so every byte is hostile.
  *
  * Each input is written to one temporary file and summarised twice, for
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "ctl_out.h"
-#include "ctl_report.h"
+#include "ctl_view.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		o.fp = devnull;
 		o.json = json;
 		o.now = 1700000000;
-		rc = ctl_report_view(path, &o);
+		rc = ctl_view_file(path, &o);
 		if (rc != CTL_EXIT_OK && rc != CTL_EXIT_NEGATIVE &&
 		    rc != CTL_EXIT_USAGE)
 			abort();

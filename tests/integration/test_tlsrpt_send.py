@@ -1,6 +1,7 @@
 #
-# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt/tlsrpt_send.c)
-# through tests/tools/tlsrpt-send-cli, against real receivers.
+# test_tlsrpt_send.py - RFC 8460 report delivery (policyd/tlsrpt/
+# tlsrpt_send.c, tlsrpt_mail.c, tlsrpt_https.c) through
+# tests/tools/tlsrpt-send-cli, against real receivers.
 #
 # DESCRIPTION
 #	mailto: the report mail goes to tlsrpt_sendmail, here a sink
@@ -23,7 +24,9 @@ import gzip
 import json
 import os
 import re
+import socket
 import subprocess
+import threading
 
 import pytest
 
@@ -332,6 +335,52 @@ def test_https_redirect_not_followed(world, tmp_path, receiver):
 	r = send(world, tmp_path, receiver.url)
 	assert r.returncode == 1 and "HTTP status 301" in r.stderr
 	assert len(receiver.posts) == 1
+
+
+def test_https_only_resolved_addresses(world, tmp_path):
+	"""Issue 15.3: the POST connects only where the resolver said, as the
+	policy fetch does (one set-up, common/net/https.c). The rua host
+	0x7f.1 is an A record of 127.0.0.2 in the world DNS; curl reads the
+	name as the IPv4 literal 127.0.0.1 and, without the opensocket check,
+	connected there. Now no connection reaches 127.0.0.1."""
+	lsn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	lsn.bind(("127.0.0.1", 0))
+	lsn.listen(8)
+	lsn.settimeout(0.2)
+	accepted = []
+	done = threading.Event()
+
+	def accept_loop():
+		while not done.is_set():
+			try:
+				c, _ = lsn.accept()
+			except socket.timeout:
+				continue
+			except OSError:
+				return
+			accepted.append(c.getpeername())
+			c.close()
+
+	t = threading.Thread(target=accept_loop, daemon=True)
+	t.start()
+	zones = list(world.state["zones"])
+	try:
+		with world.batch():
+			world.state["zones"] = zones + ["1"]
+			world.set_records("0x7f.1", [["A", "127.0.0.2"]])
+		r = send(world, tmp_path, "https://0x7f.1:%d/v1/tlsrpt" %
+		    lsn.getsockname()[1])
+		assert r.returncode == 1, r.stderr
+		assert "not resolved by the resolver refused" in r.stderr, \
+		    r.stderr
+		assert accepted == []
+	finally:
+		done.set()
+		t.join(5)
+		lsn.close()
+		with world.batch():
+			world.set_records("0x7f.1", None)
+			world.state["zones"] = zones
 
 
 def test_view_no_failures(tmp_path):
