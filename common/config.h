@@ -35,6 +35,7 @@ struct cidr {
 };
 
 enum dnssec_mode { DNSSEC_NO, DNSSEC_YES, DNSSEC_AUTO };
+enum dane_mode { DANE_NO = 0, DANE_AUTO = 1 };
 enum policyd_error_action { ON_ERROR_ACCEPT, ON_ERROR_TEMPFAIL };
 
 struct config {
@@ -61,6 +62,7 @@ struct config {
 
 	struct strlist dns_forwarder;
 	enum dnssec_mode dnssec;
+	int	dane;		/* enum dane_mode (mxset.c, lookup.c) */
 	char   *dnssec_trust_anchor;
 	char   *tls_ca_file;
 	char   *tls_ca_path;

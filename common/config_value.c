@@ -259,6 +259,24 @@ config_dnssec_name(int v)
 	return v == DNSSEC_YES ? "yes" : v == DNSSEC_NO ? "no" : "auto";
 }
 
+/* config_dane_parse - "auto", "no". */
+int
+config_dane_parse(const char *s)
+{
+	if (strcasecmp(s, "auto") == 0)
+		return DANE_AUTO;
+	if (strcasecmp(s, "no") == 0)
+		return DANE_NO;
+	return -1;
+}
+
+/* config_dane_name - inverse of config_dane_parse. */
+const char *
+config_dane_name(int v)
+{
+	return v == DANE_NO ? "no" : "auto";
+}
+
 /* config_onerror_parse - "accept", "tempfail". */
 int
 config_onerror_parse(const char *s)

@@ -142,6 +142,13 @@ ctl_show_block(struct ctl *c, const json_t *s)
 		for (i = 0; i < json_array_size(mx); i++)
 			ctl_kv(t, i == 0 ? "mx_names" : "", ctl_text(
 			    json_array_get(mx, i), buf, sizeof(buf)), CTL_PLAIN);
+		v = json_object_get(s, "dane");
+		if (json_is_string(v))
+			ctl_kv(t, "dane", strcmp(json_string_value(v),
+			    "dane") == 0 ? "applies (answer: Postfix's DANE)" :
+			    strcmp(json_string_value(v), "failed") == 0 ?
+			    "failed: bogus DNSSEC (answer: Postfix's DANE)" :
+			    "none", CTL_PLAIN);
 	}
 	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
 		if (!negative || i >= 2)

@@ -30,6 +30,29 @@
 #include "refresh.h"
 #include "worker.h"
 
+/*
+ * read_mx - take the names and the DANE state of the domain's stored "mx"
+ * value (mxset.c) into lk; 1 when its TLSA TTL has run out (look again).
+ */
+static int
+read_mx(struct lookup *lk, size_t mxlen, time_t now, int names, int dane)
+{
+	struct mxset_view v;
+
+	if (mxlen == 0 || lk->rec.state != RECORD_POLICY ||
+	    mxset_view(lk->mxval, mxlen, lk->rec.id, (int64_t)now, &v) != 1)
+		return 0;
+	if (lk->applies && names)
+		lk->mxnames = v.names;
+	if (dane && v.dane != MXSET_DANE_NONE) {
+		if (lk->applies)
+			lk->dane = LOOKUP_DANE_ONLY;
+		else if (lk->rec.policy.mode == STS_MODE_TESTING)
+			lk->dane = LOOKUP_DANE;
+	}
+	return v.refresh_at != 0 && (int64_t)now >= v.refresh_at;
+}
+
 /* lookup_run - see the top of the file. */
 void
 lookup_run(const char *key, size_t keylen, struct lookup *lk)
@@ -37,7 +60,7 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 	struct config *cfg;
 	time_t	now, started, wait, recheck;
 	size_t	mxlen;
-	int	strict, names, r;
+	int	strict, names, dane, r;
 
 	/* Not the 4 KiB mxval: cache_get_with fills what it uses. */
 	memset(lk, 0, offsetof(struct lookup, mxval));
@@ -52,6 +75,7 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 	strict = cfg->strict_testing;
 	lk->require_sni = cfg->require_sni;
 	names = cfg->match_mx_names;
+	dane = cfg->dane;
 	policyd_config_put(cfg);
 
 	started = now = time(NULL);
@@ -62,10 +86,8 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 			atomic_fetch_add(&policyd_stats.hits, 1);
 			lk->have = 1;
 			lk->applies = lookup_enforced(&lk->rec, strict);
-			if (lk->applies && names && mxlen > 0)
-				mxset_names(lk->mxval, mxlen, lk->rec.id, now,
-				    &lk->mxnames, NULL);
-			if (now - lk->rec.txt_checked_at > recheck)
+			if (read_mx(lk, mxlen, now, names, dane) ||
+			    now - lk->rec.txt_checked_at > recheck)
 				worker_queue(lk->domain, 0);
 			if (now - lk->rec.last_used >= REFRESH_USED_GRAIN)
 				refresh_mark_used(lk->domain);
@@ -89,9 +111,8 @@ lookup_run(const char *key, size_t keylen, struct lookup *lk)
 	if (lookup_valid(&lk->rec, now) ||
 	    (lk->rec.state == RECORD_POLICY && lk->rec.fetched_at >= started))
 		lk->applies = lookup_enforced(&lk->rec, strict);
-	if (lk->applies && names && mxlen > 0)
-		mxset_names(lk->mxval, mxlen, lk->rec.id, now, &lk->mxnames,
-		    NULL);
+	if (lk->applies || lookup_valid(&lk->rec, now))
+		(void)read_mx(lk, mxlen, now, names, dane);
 	refresh_mark_used(lk->domain);
 }
 
@@ -209,6 +230,22 @@ lookup_answer(const struct lookup *lk, enum lookup_map map, char *out,
 	if (outsz == 0)
 		return 0;
 	out[0] = '\0';
+	/*
+	 * DANE applies (or failed): Postfix's own DANE decides, never an
+	 * MTA-STS answer over it (RFC 8461 §2). enforce: "dane-only", so no
+	 * MX host goes without DANE; testing: "dane", DANE where TLSA is
+	 * usable, Postfix's opportunistic TLS elsewhere. No sts-tlsrpt
+	 * attributes: Postfix reports its DANE sessions as policy type tlsa
+	 * itself.
+	 */
+	if (lk->dane == LOOKUP_DANE_ONLY) {
+		sb_str(&b, "OK dane-only");
+		return b.len;
+	}
+	if (lk->dane == LOOKUP_DANE) {
+		sb_str(&b, "OK dane");
+		return b.len;
+	}
 	if (!lk->applies || pol->nmx == 0) {
 		sb_str(&b, "NOTFOUND ");
 		return b.len;

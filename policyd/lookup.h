@@ -22,6 +22,7 @@ struct lookup {
 	struct record rec;
 	int	applies;	/* rec is a policy that applies now */
 	int	require_sni;	/* append servername=hostname */
+	enum { LOOKUP_DANE_NO, LOOKUP_DANE, LOOKUP_DANE_ONLY } dane;
 	const char *mxnames;	/* in mxval: resolved MX names to answer */
 	char	mxval[MXSET_VALUE_MAX];	/* the domain's CACHE_MX value */
 };
