@@ -662,8 +662,9 @@ hold_tick(time_t hold_max)
 			    "naming an MX host of the domain that the policy "
 			    "lists (with match_mx_names = no, or before the "
 			    "MX hosts are resolved: a name under the policy's "
-			    "mx patterns); an MTA that does not ask it "
-			    "(Sendmail) uses only its own TLS settings", h->id,
+			    "mx patterns), or DANE where the domain has it; "
+			    "an MTA that does not ask it (Sendmail) uses only "
+			    "its own TLS settings", h->id,
 			    (long long)hold_max, buf);
 			release_step(h, "hold_max");
 		}
