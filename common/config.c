@@ -89,6 +89,8 @@ static const struct config_key config_keys[] = {
 	    OFF(control_socket_mode), 0, NULL, NULL, NULL },
 	{ "control_users", CT_LIST, "", 0, 0,
 	    OFF(control_users), CK_REPEAT, config_check_name, NULL, NULL },
+	{ "dane", CT_ENUM, "auto", 0, 0,
+	    OFF(dane), 0, NULL, config_dane_parse, config_dane_name },
 	{ "dns_forwarder", CT_LIST, "", 0, 0,
 	    OFF(dns_forwarder), CK_REPEAT, config_check_forwarder, NULL, NULL },
 	{ "dnssec", CT_ENUM, "auto", 0, 0,

@@ -62,6 +62,7 @@ struct config {
 	struct strlist dns_forwarder;
 	enum dnssec_mode dnssec;
 	char   *dnssec_trust_anchor;
+	int	dane;		/* 1 auto: DANE where DNSSEC says it applies; 0 no */
 	char   *tls_ca_file;
 	char   *tls_ca_path;
 	unsigned int policy_https_port;

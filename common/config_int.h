@@ -82,6 +82,8 @@ int	config_check_forwarder(char *s, char *why, size_t whysz);
 int	config_check_domain(char *s, char *why, size_t whysz);
 int	config_check_name(char *s, char *why, size_t whysz);
 int	config_check_milter(char *s, char *why, size_t whysz);
+int	config_dane_parse(const char *s);
+const char *config_dane_name(int v);
 int	config_dnssec_parse(const char *s);
 const char *config_dnssec_name(int v);
 int	config_onerror_parse(const char *s);

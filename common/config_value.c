@@ -239,6 +239,24 @@ config_check_milter(char *s, char *why, size_t whysz)
 	return -1;
 }
 
+/* config_dane_parse - "auto" (1) or "no" (0). */
+int
+config_dane_parse(const char *s)
+{
+	if (strcasecmp(s, "auto") == 0)
+		return 1;
+	if (strcasecmp(s, "no") == 0)
+		return 0;
+	return -1;
+}
+
+/* config_dane_name - inverse of config_dane_parse. */
+const char *
+config_dane_name(int v)
+{
+	return v ? "auto" : "no";
+}
+
 /* config_dnssec_parse - "yes", "no", "auto". */
 int
 config_dnssec_parse(const char *s)

@@ -88,6 +88,7 @@ static const char *const default_lines[] = {
 	"control_socket_group =",
 	"control_socket_mode = 0660",
 	"control_users =",
+	"dane = auto",
 	"dns_forwarder =",
 	"dnssec = auto",
 	"dnssec_trust_anchor =",
@@ -162,6 +163,7 @@ test_defaults(void)
 	is_str(cfg->pid_file, "", "default pid_file empty");
 	ok(cfg->dns_forwarder.n == 0, "default dns_forwarder empty");
 	ok(cfg->dnssec == DNSSEC_AUTO, "default dnssec auto");
+	ok(cfg->dane == 1, "default dane auto");
 	is_str(cfg->dnssec_trust_anchor, "", "default dnssec_trust_anchor");
 	is_str(cfg->tls_ca_file, "", "default tls_ca_file");
 	is_str(cfg->tls_ca_path, "", "default tls_ca_path");
@@ -288,6 +290,7 @@ static const struct key_case key_cases[] = {
 	    "bad octal mode \"0800\" (0000 to 0777)", NULL },
 	{ "control_users", "alice _bob", "alice _bob", "-rf",
 	    "\"-rf\": not a user or group name", NULL },
+	{ "dane", "no", "no", "yes", "unknown value \"yes\"", NULL },
 	{ "dns_forwarder", "127.0.0.53@5353, ::1", "127.0.0.53@5353 ::1",
 	    "127.0.0.256", "\"127.0.0.256\": expected an IP address, "
 	    "optionally followed by @PORT", NULL },
@@ -488,6 +491,7 @@ static const struct value_case value_cases[] = {
 	/* enums are case-insensitive */
 	{ "dnssec = YES", "dnssec", "dnssec = yes" },
 	{ "dnssec = Auto", "dnssec", "dnssec = auto" },
+	{ "dane = NO", "dane", "dane = no" },
 	{ "syslog_facility = daemon", "syslog_facility",
 	    "syslog_facility = daemon" },
 	{ "syslog_facility = local7", "syslog_facility",
