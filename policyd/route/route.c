@@ -17,6 +17,14 @@
  *	type (E10), in the cache's "route" table under the policy id it was
  *	found with, so a new policy is never judged by an old probe.
  *
+ *	DANE (RFC 7672) decides a host where it applies (RFC 8461 section 2,
+ *	E7: MTA-STS never overrides a DANE failure): with dane = auto, a
+ *	secure MX RRset and secure addresses, the host's TLSA RRset is
+ *	looked up; secure with a usable RR, bogus, or unanswered, the host
+ *	goes to probe_mx_dane() instead of the WebPKI probe. Such a result
+ *	carries a "dane" object (TLSA status, RRs, the match), and its
+ *	TLS-RPT session is counted under policy-type tlsa, not sts.
+ *
  *	Rounds run in a small pool of their own (ROUTE_THREADS), never on a
  *	request path; one round per domain at a time, so concurrent asks
  *	share it. A failed round is retried after ROUTE_BACKOFF_MIN seconds,
