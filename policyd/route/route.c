@@ -103,6 +103,7 @@ struct route_rec {
 	int	fail_count;	/* failed rounds in a row */
 	char	failure[40];	/* result type that failed the route, or "" */
 	char	why[256];
+	int	dane;		/* the dane setting of the round (1 auto) */
 	size_t	nres;
 	struct route_result res[ROUTE_MX_MAX + 1];
 };
@@ -240,6 +241,7 @@ route_encode(const struct route_rec *rr)
 	json_object_set_new(o, "fail_count", json_integer(rr->fail_count));
 	json_object_set_new(o, "failure", json_string(rr->failure));
 	json_object_set_new(o, "why", json_string(rr->why));
+	json_object_set_new(o, "dane", json_integer(rr->dane));
 	for (i = 0; i < rr->nres; i++) {
 		const struct route_result *x = &rr->res[i];
 
@@ -296,6 +298,8 @@ route_decode(const char *buf, size_t len, struct route_rec *rr)
 	rr->fail_count = (int)reply_jint(o, "fail_count");
 	copy_str(rr->failure, sizeof(rr->failure), reply_jstr(o, "failure"));
 	copy_str(rr->why, sizeof(rr->why), reply_jstr(o, "why"));
+	/* absent: a round from before DANE, as good as dane = no */
+	rr->dane = reply_jint(o, "dane") == 1;
 	a = json_object_get(o, "results");
 	for (i = 0; json_is_array(a) && i < json_array_size(a) &&
 	    rr->nres < sizeof(rr->res) / sizeof(rr->res[0]); i++) {
@@ -657,6 +661,7 @@ route_run(const char *domain)
 	}
 	copy_str(rr->policy_id, sizeof(rr->policy_id), rec.id);
 	copy_str(rr->mode, sizeof(rr->mode), sts_mode_name(rec.policy.mode));
+	rr->dane = cfg->dane ? 1 : 0;
 	if (testing && !tlsrpt_published(domain)) {
 		rr->kind = ROUTE_SKIPPED;
 		rr->checked_at = now;
@@ -785,18 +790,22 @@ route_stop(void)
 
 /* --- the milter's state ------------------------------------------------- */
 
-/* fresh_for - is rr a round run under the policy id of rec? */
+/*
+ * fresh_for - is rr a round run under the policy id of rec and the dane
+ * setting in force? A route confirmed without DANE says nothing once DANE
+ * is to decide (after an upgrade or a reload that turns it on).
+ */
 static int
-fresh_for(const struct route_rec *rr, const struct record *rec)
+fresh_for(const struct route_rec *rr, const struct record *rec, int dane)
 {
 	return rr->kind != ROUTE_ABSENT &&
-	    strcmp(rr->policy_id, rec->id) == 0;
+	    strcmp(rr->policy_id, rec->id) == 0 && rr->dane == (dane ? 1 : 0);
 }
 
 /* enforce_state - the state of an enforce domain with a valid policy. */
 static enum route_sts
 enforce_state(const char *domain, const struct record *rec, time_t ttl,
-    int flags, long long deadline)
+    int dane, int flags, long long deadline)
 {
 	struct route_rec *rr;
 	enum route_sts s = ROUTE_STS_ENFORCE_PENDING;
@@ -807,7 +816,7 @@ enforce_state(const char *domain, const struct record *rec, time_t ttl,
 	if ((rr = malloc(sizeof(*rr))) == NULL)
 		return ROUTE_STS_ENFORCE_PENDING;
 	route_get(domain, rr);
-	fresh = fresh_for(rr, rec);
+	fresh = fresh_for(rr, rec, dane);
 	if (fresh && rr->kind == ROUTE_CONFIRMED && now - rr->checked_at <=
 	    ttl) {
 		/* Probe again before it runs out while mail flows. */
@@ -822,7 +831,7 @@ enforce_state(const char *domain, const struct record *rec, time_t ttl,
 		if ((left = deadline - mono_now_ms()) > 0 &&
 		    route_wait(domain, left) == 1) {
 			route_get(domain, rr);
-			fresh = fresh_for(rr, rec);
+			fresh = fresh_for(rr, rec, dane);
 			now = time(NULL);
 			if (fresh && rr->kind == ROUTE_CONFIRMED &&
 			    (now - rr->checked_at <= ttl ||
@@ -841,14 +850,14 @@ out:
 
 /* testing_probe - queue a reporting probe of a testing domain when due. */
 static void
-testing_probe(const char *domain, const struct record *rec)
+testing_probe(const char *domain, const struct record *rec, int dane)
 {
 	struct route_rec *rr;
 
 	if ((rr = malloc(sizeof(*rr))) == NULL)
 		return;
 	route_get(domain, rr);
-	if (!fresh_for(rr, rec) || time(NULL) >= rr->next_try)
+	if (!fresh_for(rr, rec, dane) || time(NULL) >= rr->next_try)
 		route_queue(domain);
 	free(rr);
 }
@@ -863,10 +872,11 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 	long long deadline;
 	time_t	now, started, ttl, recheck;
 	long	maxwait;
-	int	r, w;
+	int	r, w, dane;
 
 	cfg = policyd_config_get();
 	ttl = cfg->route_ttl;
+	dane = cfg->dane;
 	recheck = cfg->txt_recheck;
 	maxwait = (long)cfg->lookup_wait * 1000;
 	policyd_config_put(cfg);
@@ -918,11 +928,12 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 	if (rec.state != RECORD_POLICY) {
 		s = ROUTE_STS_NONE;
 	} else if (rec.policy.mode == STS_MODE_ENFORCE) {
-		s = enforce_state(domain, &rec, ttl, (flags & ROUTE_NOPROBE) ?
+		s = enforce_state(domain, &rec, ttl, dane, (flags &
+		    ROUTE_NOPROBE) ?
 		    flags & ~ROUTE_QUEUE : flags, deadline);
 	} else if (rec.policy.mode == STS_MODE_TESTING) {
 		if ((flags & ROUTE_QUEUE) && !(flags & ROUTE_NOPROBE))
-			testing_probe(domain, &rec);
+			testing_probe(domain, &rec, dane);
 		s = ROUTE_STS_TESTING;
 	} else
 		s = ROUTE_STS_NONE;
@@ -942,7 +953,7 @@ route_show(const char *domain)
 	json_t *o, *a, *x;
 	const char *state;
 	time_t	now = time(NULL), ttl;
-	int	have_rec, running;
+	int	have_rec, running, dane;
 	size_t	i;
 
 	if ((rr = malloc(sizeof(*rr))) == NULL)
@@ -954,13 +965,14 @@ route_show(const char *domain)
 	}
 	cfg = policyd_config_get();
 	ttl = cfg->route_ttl;
+	dane = cfg->dane;
 	policyd_config_put(cfg);
 	have_rec = cache_get(domain, &rec) == 1;
 	if (rr->kind == ROUTE_ABSENT)
 		state = "pending";
 	else if (rr->kind == ROUTE_SKIPPED)
 		state = NULL;
-	else if (!have_rec || !fresh_for(rr, &rec))
+	else if (!have_rec || !fresh_for(rr, &rec, dane))
 		state = "pending";		/* a new policy: not probed yet */
 	else if (rr->kind == ROUTE_FAILED)
 		state = "failed";

@@ -231,6 +231,22 @@ def test_dane_no_keeps_webpki(world, daemon_factory):
 	assert world.dns_queries("_25._tcp." + host, "TLSA", since=mark) == []
 
 
+def test_route_without_dane_not_trusted_once_dane_is_on(world,
+    daemon_factory):
+	"""A route confirmed under dane = no (or before DANE existed) is not
+	trusted once DANE is to decide: the next ask probes again, and the
+	TLSA mismatch fails it."""
+	p = daemon_factory(**dane_conf(world, dane="no"))
+	domain = "mismatch." + SIGNED_ZONE
+	assert p.ctl("sts %s 5000" % domain)["state"] == "enforce/confirmed"
+	p.restart(dane="auto")
+	assert p.ctl("sts %s 0 noprobe" % domain)["state"] == \
+	    "enforce/pending"
+	assert p.show(domain)["route"]["state"] == "pending"
+	assert p.ctl("sts %s 5000" % domain)["state"] == "enforce/failed"
+	assert settled_route(p, domain)["failure"] == "tlsa-invalid"
+
+
 def test_dane_route_in_show_survives_restart(world, daemon_factory):
 	"""The stored route keeps its DANE details across a restart."""
 	p = daemon_factory(**dane_conf(world))
