@@ -17,6 +17,14 @@
  *	type (E10), in the cache's "route" table under the policy id it was
  *	found with, so a new policy is never judged by an old probe.
  *
+ *	DANE (RFC 7672) decides a host where it applies (RFC 8461 section 2,
+ *	E7: MTA-STS never overrides a DANE failure): with dane = auto, a
+ *	secure MX RRset and secure addresses, the host's TLSA RRset is
+ *	looked up; secure with a usable RR, bogus, or unanswered, the host
+ *	goes to probe_mx_dane() instead of the WebPKI probe. Such a result
+ *	carries a "dane" object (TLSA status, RRs, the match), and its
+ *	TLS-RPT session is counted under policy-type tlsa, not sts.
+ *
  *	Rounds run in a small pool of their own (ROUTE_THREADS), never on a
  *	request path; one round per domain at a time, so concurrent asks
  *	share it. A failed round is retried after ROUTE_BACKOFF_MIN seconds,
@@ -59,6 +67,8 @@
 #include "worker.h"
 
 #define ROUTE_FORMAT	1	/* version of the stored JSON value */
+#define ROUTE_TLSA_KEEP	4	/* TLSA RRs of a host kept for show */
+#define ROUTE_TLSA_TEXT	140	/* "3 1 2 " and a SHA2-512 digest, NUL */
 #define TESTING_MIN_TTL	60	/* testing domains: probes at most this often */
 
 enum route_kind {
@@ -76,6 +86,11 @@ struct route_result {
 	char	helo[256];
 	int64_t	checked_at;
 	int	probed;		/* 0: skipped without connecting */
+	int	dane;		/* DANE decided this host (RFC 7672) */
+	char	tlsa_sec[12];	/* DNSSEC status of its TLSA answer */
+	char	dane_match[16];	/* the TLSA RR that matched: "3 1 1" */
+	size_t	ntlsa;		/* RRs in its TLSA RRset */
+	char	tlsa[ROUTE_TLSA_KEEP][ROUTE_TLSA_TEXT];
 };
 
 struct route_rec {
@@ -88,6 +103,7 @@ struct route_rec {
 	int	fail_count;	/* failed rounds in a row */
 	char	failure[40];	/* result type that failed the route, or "" */
 	char	why[256];
+	int	dane;		/* the dane setting of the round (1 auto) */
 	size_t	nres;
 	struct route_result res[ROUTE_MX_MAX + 1];
 };
@@ -154,6 +170,55 @@ kind_name(enum route_kind k)
 
 /* --- the stored value: a small versioned JSON object ------------------ */
 
+/*
+ * dane_encode - the "dane" object of a result DANE decided: the DNSSEC
+ * status of the TLSA answer, its RRs (the first ROUTE_TLSA_KEEP) and
+ * their number, and the RR that matched ("3 1 1"), if one did.
+ */
+static json_t *
+dane_encode(const struct route_result *x)
+{
+	json_t *o, *a;
+	size_t	i;
+
+	if ((o = json_object()) == NULL)
+		return json_null();
+	a = json_array();
+	for (i = 0; i < x->ntlsa && i < ROUTE_TLSA_KEEP; i++)
+		json_array_append_new(a, json_string(x->tlsa[i]));
+	json_object_set_new(o, "dnssec", json_string(x->tlsa_sec));
+	json_object_set_new(o, "tlsa", a);
+	json_object_set_new(o, "tlsa_count", json_integer((json_int_t)
+	    x->ntlsa));
+	json_object_set_new(o, "match", x->dane_match[0] ?
+	    json_string(x->dane_match) : json_null());
+	return o;
+}
+
+/* dane_decode - dane_encode() back into x (absent: DANE not used). */
+static void
+dane_decode(const json_t *o, struct route_result *x)
+{
+	const json_t *a;
+	json_int_t n;
+	size_t	i;
+
+	if (!json_is_object(o))
+		return;
+	x->dane = 1;
+	copy_str(x->tlsa_sec, sizeof(x->tlsa_sec), reply_jstr(o, "dnssec"));
+	copy_str(x->dane_match, sizeof(x->dane_match), reply_jstr(o,
+	    "match"));
+	n = json_integer_value(json_object_get(o, "tlsa_count"));
+	x->ntlsa = n > 0 && n <= RESOLVER_TLSA_MAX ? (size_t)n : 0;
+	a = json_object_get(o, "tlsa");
+	for (i = 0; i < ROUTE_TLSA_KEEP && i < json_array_size(a); i++)
+		copy_str(x->tlsa[i], sizeof(x->tlsa[i]),
+		    json_string_value(json_array_get(a, i)));
+	if (x->ntlsa < i)
+		x->ntlsa = i;
+}
+
 /* route_encode - the JSON text of rr (malloc'd), or NULL. */
 static char *
 route_encode(const struct route_rec *rr)
@@ -176,6 +241,7 @@ route_encode(const struct route_rec *rr)
 	json_object_set_new(o, "fail_count", json_integer(rr->fail_count));
 	json_object_set_new(o, "failure", json_string(rr->failure));
 	json_object_set_new(o, "why", json_string(rr->why));
+	json_object_set_new(o, "dane", json_integer(rr->dane));
 	for (i = 0; i < rr->nres; i++) {
 		const struct route_result *x = &rr->res[i];
 
@@ -188,6 +254,8 @@ route_encode(const struct route_rec *rr)
 		json_object_set_new(r, "checked_at",
 		    json_integer(x->checked_at));
 		json_object_set_new(r, "probed", json_boolean(x->probed));
+		if (x->dane)
+			json_object_set_new(r, "dane", dane_encode(x));
 		json_array_append_new(a, r);
 	}
 	json_object_set_new(o, "results", a);
@@ -230,6 +298,8 @@ route_decode(const char *buf, size_t len, struct route_rec *rr)
 	rr->fail_count = (int)reply_jint(o, "fail_count");
 	copy_str(rr->failure, sizeof(rr->failure), reply_jstr(o, "failure"));
 	copy_str(rr->why, sizeof(rr->why), reply_jstr(o, "why"));
+	/* absent: a round from before DANE, as good as dane = no */
+	rr->dane = reply_jint(o, "dane") == 1;
 	a = json_object_get(o, "results");
 	for (i = 0; json_is_array(a) && i < json_array_size(a) &&
 	    rr->nres < sizeof(rr->res) / sizeof(rr->res[0]); i++) {
@@ -245,6 +315,7 @@ route_decode(const char *buf, size_t len, struct route_rec *rr)
 		copy_str(x->helo, sizeof(x->helo), reply_jstr(r, "helo"));
 		x->checked_at = reply_jint(r, "checked_at");
 		x->probed = json_is_true(json_object_get(r, "probed"));
+		dane_decode(json_object_get(r, "dane"), x);
 		rr->nres++;
 	}
 	json_decref(o);
@@ -389,17 +460,74 @@ pick_failure(struct route_rec *rr)
 	}
 }
 
+/*
+ * dane_lookup - does DANE decide host (RFC 7672 section 2.2)? Only under
+ * dane = auto and a DNSSEC-secure MX RRset (or secure denial of one, for
+ * the implicit MX), and only for a host whose addresses are secure; then
+ * its TLSA RRset is looked up into t. 1 when that answer decides: secure
+ * with a usable RR, bogus (a DANE failure, never "no TLSA"), or no answer
+ * at all (the host must not be judged by MTA-STS alone while its TLSA
+ * may exist: probe_mx_dane() calls it unreachable). 0: MTA-STS alone.
+ * t is always left for dns_tlsa_free().
+ */
+static int
+dane_lookup(const struct config *cfg, const struct dns_mx *mx,
+    const char *host, struct dns_tlsa *t)
+{
+	struct dns_addrs a;
+	int	secure;
+
+	memset(t, 0, sizeof(*t));
+	if (!cfg->dane || mx->sec != DNS_SEC_SECURE)
+		return 0;
+	resolver_addrs(host, &a);
+	secure = a.status == DNS_OK && a.sec == DNS_SEC_SECURE;
+	dns_addrs_free(&a);
+	if (!secure)
+		return 0;
+	resolver_tlsa(host, t);
+	return dns_tlsa_dane(t) || t->status == DNS_BOGUS ||
+	    t->sec == DNS_SEC_BOGUS || t->status == DNS_SERVFAIL;
+}
+
+/* note_dane - keep what DANE said of a host in its result x. */
+static void
+note_dane(struct route_result *x, const struct dns_tlsa *t,
+    const struct probe_report *rep)
+{
+	char   *s;
+	size_t	i, n;
+
+	x->dane = 1;
+	copy_str(x->tlsa_sec, sizeof(x->tlsa_sec), t->status == DNS_BOGUS ?
+	    "bogus" : dns_sec_name(t->sec));
+	copy_str(x->dane_match, sizeof(x->dane_match), rep->dane_match);
+	x->ntlsa = t->n;
+	for (i = 0; i < t->n && i < ROUTE_TLSA_KEEP; i++) {
+		if ((s = tlsrpt_tlsa_string(&t->rr[i])) == NULL)
+			break;
+		n = strlen(s);
+		if (n >= sizeof(x->tlsa[i]))	/* a full certificate */
+			snprintf(x->tlsa[i], sizeof(x->tlsa[i]), "%.*s...",
+			    (int)sizeof(x->tlsa[i]) - 4, s);
+		else
+			memcpy(x->tlsa[i], s, n + 1);
+		free(s);
+	}
+}
+
 /* probe_walk - resolve and probe the MX hosts of domain into rr. */
 static void
 probe_walk(const struct config *cfg, const char *domain,
     const struct sts_policy *pol, struct route_rec *rr)
 {
 	struct dns_mx mx;
+	struct dns_tlsa tlsa;
 	struct probe_report rep;
 	struct route_result *x;
 	const char *host;
 	size_t	i, n;
-	int	implicit = 0;
+	int	implicit = 0, dane;
 
 	rr->kind = ROUTE_FAILED;
 	resolver_mx(domain, &mx);
@@ -449,29 +577,52 @@ probe_walk(const struct config *cfg, const char *domain,
 			continue;
 		}
 		memset(&rep, 0, sizeof(rep));
-		probe_mx(cfg, host, &rep);
+		/*
+		 * RFC 8461 section 2: where DANE applies it decides; a
+		 * failing DANE check is never overridden by the WebPKI.
+		 */
+		if ((dane = dane_lookup(cfg, &mx, host, &tlsa)))
+			probe_mx_dane(cfg, host, &tlsa, &rep);
+		else
+			probe_mx(cfg, host, &rep);
 		atomic_fetch_add(&nprobes, 1);
 		/* E9: a session result; unreachable is not one */
 		if (rep.result != PROBE_UNREACHABLE &&
-		    pol->mode != STS_MODE_NONE)
-			tlsrpt_store_add_sts(domain, pol, rep.result !=
-			    PROBE_OK, probe_result_name(rep.result), host,
-			    rep.addr[0] ? rep.addr : NULL, rep.helo[0] ?
-			    rep.helo : NULL, rep.result != PROBE_OK &&
-			    rep.why[0] ? rep.why : NULL);
+		    pol->mode != STS_MODE_NONE) {
+			if (dane)
+				tlsrpt_store_add_tlsa(domain, &tlsa,
+				    rep.result != PROBE_OK,
+				    probe_result_name(rep.result), host,
+				    rep.addr[0] ? rep.addr : NULL,
+				    rep.helo[0] ? rep.helo : NULL,
+				    rep.result != PROBE_OK && rep.why[0] ?
+				    rep.why : NULL);
+			else
+				tlsrpt_store_add_sts(domain, pol,
+				    rep.result != PROBE_OK,
+				    probe_result_name(rep.result), host,
+				    rep.addr[0] ? rep.addr : NULL,
+				    rep.helo[0] ? rep.helo : NULL,
+				    rep.result != PROBE_OK && rep.why[0] ?
+				    rep.why : NULL);
+		}
 		if ((x = add_result(rr, host, probe_result_name(rep.result),
 		    rep.why[0] ? rep.why : probe_result_name(rep.result)))
 		    != NULL) {
 			x->probed = 1;
 			copy_str(x->addr, sizeof(x->addr), rep.addr);
 			copy_str(x->helo, sizeof(x->helo), rep.helo);
+			if (dane)
+				note_dane(x, &tlsa, &rep);
 		}
+		dns_tlsa_free(&tlsa);
 		if (rep.result == PROBE_OK) {
 			rr->kind = ROUTE_CONFIRMED;
 			copy_str(rr->mx, sizeof(rr->mx), host);
 			/* A long host name may cut the note short: fine. */
-			if (snprintf(rr->why, sizeof(rr->why), "%s passed%s%s",
-			    host, rep.tls_version[0] ? " with " : "",
+			if (snprintf(rr->why, sizeof(rr->why), "%s passed%s%s%s%s",
+			    host, dane ? " DANE " : "", dane ? rep.dane_match :
+			    "", rep.tls_version[0] ? " with " : "",
 			    rep.tls_version) < 0)
 				rr->why[0] = '\0';
 			break;
@@ -510,6 +661,7 @@ route_run(const char *domain)
 	}
 	copy_str(rr->policy_id, sizeof(rr->policy_id), rec.id);
 	copy_str(rr->mode, sizeof(rr->mode), sts_mode_name(rec.policy.mode));
+	rr->dane = cfg->dane ? 1 : 0;
 	if (testing && !tlsrpt_published(domain)) {
 		rr->kind = ROUTE_SKIPPED;
 		rr->checked_at = now;
@@ -638,18 +790,22 @@ route_stop(void)
 
 /* --- the milter's state ------------------------------------------------- */
 
-/* fresh_for - is rr a round run under the policy id of rec? */
+/*
+ * fresh_for - is rr a round run under the policy id of rec and the dane
+ * setting in force? A route confirmed without DANE says nothing once DANE
+ * is to decide (after an upgrade or a reload that turns it on).
+ */
 static int
-fresh_for(const struct route_rec *rr, const struct record *rec)
+fresh_for(const struct route_rec *rr, const struct record *rec, int dane)
 {
 	return rr->kind != ROUTE_ABSENT &&
-	    strcmp(rr->policy_id, rec->id) == 0;
+	    strcmp(rr->policy_id, rec->id) == 0 && rr->dane == (dane ? 1 : 0);
 }
 
 /* enforce_state - the state of an enforce domain with a valid policy. */
 static enum route_sts
 enforce_state(const char *domain, const struct record *rec, time_t ttl,
-    int flags, long long deadline)
+    int dane, int flags, long long deadline)
 {
 	struct route_rec *rr;
 	enum route_sts s = ROUTE_STS_ENFORCE_PENDING;
@@ -660,7 +816,7 @@ enforce_state(const char *domain, const struct record *rec, time_t ttl,
 	if ((rr = malloc(sizeof(*rr))) == NULL)
 		return ROUTE_STS_ENFORCE_PENDING;
 	route_get(domain, rr);
-	fresh = fresh_for(rr, rec);
+	fresh = fresh_for(rr, rec, dane);
 	if (fresh && rr->kind == ROUTE_CONFIRMED && now - rr->checked_at <=
 	    ttl) {
 		/* Probe again before it runs out while mail flows. */
@@ -675,7 +831,7 @@ enforce_state(const char *domain, const struct record *rec, time_t ttl,
 		if ((left = deadline - mono_now_ms()) > 0 &&
 		    route_wait(domain, left) == 1) {
 			route_get(domain, rr);
-			fresh = fresh_for(rr, rec);
+			fresh = fresh_for(rr, rec, dane);
 			now = time(NULL);
 			if (fresh && rr->kind == ROUTE_CONFIRMED &&
 			    (now - rr->checked_at <= ttl ||
@@ -694,14 +850,14 @@ out:
 
 /* testing_probe - queue a reporting probe of a testing domain when due. */
 static void
-testing_probe(const char *domain, const struct record *rec)
+testing_probe(const char *domain, const struct record *rec, int dane)
 {
 	struct route_rec *rr;
 
 	if ((rr = malloc(sizeof(*rr))) == NULL)
 		return;
 	route_get(domain, rr);
-	if (!fresh_for(rr, rec) || time(NULL) >= rr->next_try)
+	if (!fresh_for(rr, rec, dane) || time(NULL) >= rr->next_try)
 		route_queue(domain);
 	free(rr);
 }
@@ -716,10 +872,11 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 	long long deadline;
 	time_t	now, started, ttl, recheck;
 	long	maxwait;
-	int	r, w;
+	int	r, w, dane;
 
 	cfg = policyd_config_get();
 	ttl = cfg->route_ttl;
+	dane = cfg->dane;
 	recheck = cfg->txt_recheck;
 	maxwait = (long)cfg->lookup_wait * 1000;
 	policyd_config_put(cfg);
@@ -771,11 +928,12 @@ route_domain_state(const char *domain, long wait_ms, int flags)
 	if (rec.state != RECORD_POLICY) {
 		s = ROUTE_STS_NONE;
 	} else if (rec.policy.mode == STS_MODE_ENFORCE) {
-		s = enforce_state(domain, &rec, ttl, (flags & ROUTE_NOPROBE) ?
+		s = enforce_state(domain, &rec, ttl, dane, (flags &
+		    ROUTE_NOPROBE) ?
 		    flags & ~ROUTE_QUEUE : flags, deadline);
 	} else if (rec.policy.mode == STS_MODE_TESTING) {
 		if ((flags & ROUTE_QUEUE) && !(flags & ROUTE_NOPROBE))
-			testing_probe(domain, &rec);
+			testing_probe(domain, &rec, dane);
 		s = ROUTE_STS_TESTING;
 	} else
 		s = ROUTE_STS_NONE;
@@ -795,7 +953,7 @@ route_show(const char *domain)
 	json_t *o, *a, *x;
 	const char *state;
 	time_t	now = time(NULL), ttl;
-	int	have_rec, running;
+	int	have_rec, running, dane;
 	size_t	i;
 
 	if ((rr = malloc(sizeof(*rr))) == NULL)
@@ -807,13 +965,14 @@ route_show(const char *domain)
 	}
 	cfg = policyd_config_get();
 	ttl = cfg->route_ttl;
+	dane = cfg->dane;
 	policyd_config_put(cfg);
 	have_rec = cache_get(domain, &rec) == 1;
 	if (rr->kind == ROUTE_ABSENT)
 		state = "pending";
 	else if (rr->kind == ROUTE_SKIPPED)
 		state = NULL;
-	else if (!have_rec || !fresh_for(rr, &rec))
+	else if (!have_rec || !fresh_for(rr, &rec, dane))
 		state = "pending";		/* a new policy: not probed yet */
 	else if (rr->kind == ROUTE_FAILED)
 		state = "failed";
@@ -844,6 +1003,8 @@ route_show(const char *domain)
 		json_object_set_new(x, "helo", control_str(rr->res[i].helo));
 		json_object_set_new(x, "checked_at",
 		    control_time(rr->res[i].checked_at));
+		json_object_set_new(x, "dane", rr->res[i].dane ?
+		    dane_encode(&rr->res[i]) : json_null());
 		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "results", a);

@@ -57,6 +57,7 @@
 #include "mono.h"
 #include "mx_match.h"
 #include "policyd.h"
+#include "resolver.h"
 #include "sts_policy.h"
 #include "tlsrpt_agg.h"
 #include "tlsrpt_store.h"
@@ -469,6 +470,70 @@ tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
 		ev.strings = (const char *const *)strs;
 		ev.nmx = pol->nmx;
 		ev.mx_host = (const char *const *)pol->mx;
+	}
+	ev.failed = failed ? 1 : 0;
+	ev.result_type = result_type;
+	ev.receiving_mx_hostname = mx;
+	ev.receiving_ip = receiving_ip;
+	ev.receiving_mx_helo = helo;
+	ev.failure_reason_code = reason;
+	ret = tlsrpt_store_add(&ev);
+out:
+	for (i = 0; i < n; i++)
+		free(strs[i]);
+	free(strs);
+	return ret;
+}
+
+/* tlsrpt_tlsa_string - one TLSA RR in presentation form (malloc'd). */
+char *
+tlsrpt_tlsa_string(const struct dns_tlsa_rr *rr)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char   *s;
+	size_t	i, n;
+
+	/* "255 255 255 " and two digits an octet */
+	if (rr->len > (SIZE_MAX - 16) / 2 || (s = malloc(16 + 2 *
+	    rr->len)) == NULL)
+		return NULL;
+	n = (size_t)snprintf(s, 16, "%u %u %u ", rr->usage & 0xff,
+	    rr->selector & 0xff, rr->mtype & 0xff);
+	for (i = 0; i < rr->len; i++) {
+		s[n++] = hex[rr->data[i] >> 4];
+		s[n++] = hex[rr->data[i] & 0x0f];
+	}
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * tlsrpt_store_add_tlsa - one of policyd's own DANE sessions: the policy
+ * is the TLSA RRset (RFC 8460 section 4.3: policy-string holds the RRs).
+ */
+int
+tlsrpt_store_add_tlsa(const char *domain, const struct dns_tlsa *tlsa,
+    int failed, const char *result_type, const char *mx,
+    const char *receiving_ip, const char *helo, const char *reason)
+{
+	struct tlsrpt_event ev;
+	char  **strs = NULL;
+	size_t	i, n = 0;
+	int	ret = -1;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TLSRPT_POLICY_TLSA;
+	ev.policy_domain = domain;
+	ev.own = 1;
+	if (tlsa != NULL && tlsa->n > 0) {
+		if ((strs = calloc(tlsa->n, sizeof(*strs))) == NULL)
+			return -1;
+		for (n = 0; n < tlsa->n; n++)
+			if ((strs[n] = tlsrpt_tlsa_string(&tlsa->rr[n])) ==
+			    NULL)
+				goto out;
+		ev.nstrings = n;
+		ev.strings = (const char *const *)strs;
 	}
 	ev.failed = failed ? 1 : 0;
 	ev.result_type = result_type;

@@ -101,6 +101,27 @@ int	tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
 	    int failed, const char *result_type, const char *mx,
 	    const char *receiving_ip, const char *helo, const char *reason);
 
+struct dns_tlsa;
+struct dns_tlsa_rr;
+
+/*
+ * tlsrpt_store_add_tlsa - policyd's own DANE events (MX probes decided by
+ * DANE in route.c): one session for domain under policy type tlsa, the
+ * policy strings being tlsa's RRs in presentation form (RFC 8460 section
+ * 4.3; none for a bogus answer, which has no RRs to trust). Arguments as
+ * for tlsrpt_store_add_sts(). Never blocks. 0 or -1.
+ */
+int	tlsrpt_store_add_tlsa(const char *domain, const struct dns_tlsa *tlsa,
+	    int failed, const char *result_type, const char *mx,
+	    const char *receiving_ip, const char *helo, const char *reason);
+
+/*
+ * tlsrpt_tlsa_string - rr as "USAGE SELECTOR MTYPE HEX" (upper-case hex,
+ * as RFC 8460's examples and DNS tools write it), malloc'd; NULL when out
+ * of memory.
+ */
+char   *tlsrpt_tlsa_string(const struct dns_tlsa_rr *rr);
+
 /* tlsrpt_store_flush - write the batch to LMDB now. 0 or -1 (logged). */
 int	tlsrpt_store_flush(void);
 

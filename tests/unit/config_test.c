@@ -164,6 +164,7 @@ test_defaults(void)
 	is_str(cfg->pid_file, "", "default pid_file empty");
 	ok(cfg->dns_forwarder.n == 0, "default dns_forwarder empty");
 	ok(cfg->dnssec == DNSSEC_AUTO, "default dnssec auto");
+	ok(cfg->dane == 1, "default dane auto");
 	is_str(cfg->dnssec_trust_anchor, "", "default dnssec_trust_anchor");
 	is_str(cfg->tls_ca_file, "", "default tls_ca_file");
 	is_str(cfg->tls_ca_path, "", "default tls_ca_path");
@@ -493,6 +494,7 @@ static const struct value_case value_cases[] = {
 	/* enums are case-insensitive */
 	{ "dnssec = YES", "dnssec", "dnssec = yes" },
 	{ "dnssec = Auto", "dnssec", "dnssec = auto" },
+	{ "dane = NO", "dane", "dane = no" },
 	{ "syslog_facility = daemon", "syslog_facility",
 	    "syslog_facility = daemon" },
 	{ "syslog_facility = local7", "syslog_facility",
