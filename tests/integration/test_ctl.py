@@ -1002,7 +1002,7 @@ def test_check_missing_tlsrpt(world, check_conf, fresh):
 	assert r.rc == 0, r
 	assert checks["tlsrpt"][0][0] == "warn"
 	assert "no TLS-RPT record" in checks["tlsrpt"][0][1]
-	assert j.doc["summary"] == {"pass": 12, "warn": 1, "fail": 0,
+	assert j.doc["summary"] == {"pass": 13, "warn": 1, "fail": 0,
 	    "result": "warn"}
 
 
