@@ -19,6 +19,8 @@
  *	  policy-syntax	the policy text (§3.2)
  *	  mode		enforce passes; testing and none warn
  *	  max_age	below a day in enforce mode warns
+ *	  dnssec	the MX RRset's DNSSEC status (bogus fails), or that
+ *			answers are not validated (DANE is then left out)
  *	  mx		each MX record against the policy's patterns (§4.1);
  *			no MX means the domain itself (RFC 5321 §5.1), a
  *			null MX (RFC 7505) fails
@@ -27,6 +29,16 @@
  *	  mx-tls	... and completes TLS >= 1.2
  *	  mx-cert	... with a certificate that chains, names the MX
  *			host and is not expired
+ *	  mx-tlsa	with validation, every MX host (listed or not): the
+ *			DNSSEC status of its addresses and _25._tcp TLSA
+ *			RRset, each RR as "3 1 1 <hex>", usable or not; a
+ *			bogus answer fails, insecure RRs warn (not DANE)
+ *	  mx-dane	where DANE applies (RFC 7672 §2.2) or the TLSA
+ *			answer is bogus: probe_mx_dane(); no match fails
+ *	  sts-dane	warns where MTA-STS and DANE disagree: a listed MX
+ *			WebPKI passes and DANE fails, DANE passing on an MX
+ *			the policy does not list or where WebPKI fails
+ *			(DANE takes precedence, RFC 8461 §2)
  *	  tlsrpt	_smtp._tls.DOMAIN: one valid TLS-RPT record with a
  *			usable rua (RFC 8460 §3); a missing one warns
  *
@@ -34,9 +46,9 @@
  *	problem; checks that need the policy are left out without it. A
  *	certificate that expires within CHECK_EXPIRY_WARN warns. The MX
  *	hosts are probed in parallel (probe_mx() takes up to PROBE_TIMEOUT
- *	per step). Human output prints each line as its check finishes:
- *	"PASS  txt          _mta-sts.example.com: v=STSv1; id=...", then a
- *	summary line. With --json one document: domain, checks (name,
+ *	per step; a DANE host is probed twice, WebPKI and DANE). Human
+ *	output prints each line as its check finishes: "PASS  txt
+ *	_mta-sts.example.com: v=STSv1; id=...", then a summary line. With --json one document: domain, checks (name,
  *	result, detail), summary (pass, warn, fail, result).
  * DIAGNOSTICS
  *	Returns CTL_EXIT_NEGATIVE when a check failed, CTL_EXIT_OK when
