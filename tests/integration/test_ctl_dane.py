@@ -253,3 +253,53 @@ def test_webpki_fails_dane_passes(world, dane_conf, fresh):
 	res, det = one(checks, "sts-dane", host)
 	assert res == "warn", det
 	assert "DANE passes but WebPKI fails (certificate-not-trusted)" in det
+
+
+def _fresh_dane_domain(world, fresh, prefix, rrs):
+	"""_fresh_dane_domain - a signed domain, one good MX, TLSA rrs(host)."""
+	d = fresh(prefix, zone=S)
+	host = "mx." + d
+	with world.batch():
+		world.add_domain(d, id="f1", mx=[host], mx_records=False)
+		world.add_mx(host, "good", domain=d)
+		world.set_tlsa(host, rrs(host))
+	return d, host
+
+
+def test_unusable_tlsa_rrs(world, dane_conf, fresh):
+	"""PKIX-TA(0)/PKIX-EE(1) only: each RR warns, and DANE means TLS
+	without authentication (RFC 7672 §2.2, §3.1.3): a warning, exit 0."""
+	def rrs(host):
+		h = world.tlsa_rr(host, 3, 1, 1)[3]
+		return [[1, 1, 1, h], [0, 1, 1, h]]
+	d, host = _fresh_dane_domain(world, fresh, "ctl-unus", rrs)
+	r, checks = check(dane_conf, d)
+	assert r.rc == 0, r
+	no_failures_but(checks)
+	assert checks["mx-tlsa"][0] == ("pass", "%s: _25._tcp.%s: 2 TLSA RRs, "
+	    "secure, 0 usable, addresses secure: DANE applies" % (host, host))
+	lines = tlsa_lines(checks, host)
+	assert [x[0] for x in lines] == ["warn", "warn"], lines
+	assert [x[1][:6] for x in lines] == ["0 1 1 ", "1 1 1 "], lines
+	assert all(x[1].endswith("(not usable for SMTP, RFC 7672 section "
+	    "3.1.3)") for x in lines), lines
+	res, det = one(checks, "mx-dane", host)
+	assert res == "warn" and "TLS without authentication" in det, det
+
+
+def test_tlsa_lookup_failure(world, dane_conf, fresh):
+	"""A TLSA lookup that fails under a secure MX RRset: DANE senders
+	defer, so check fails (a failure is not "no TLSA")."""
+	d, host = _fresh_dane_domain(world, fresh, "ctl-sf",
+	    lambda h: [world.tlsa_rr(h, 3, 1, 1)])
+	world.set_behaviour("_25._tcp." + host, "servfail")
+	try:
+		r, checks = check(dane_conf, d)
+	finally:
+		world.set_behaviour("_25._tcp." + host, None)
+	assert r.rc == 1, r
+	no_failures_but(checks, "mx-tlsa")
+	res, det = one(checks, "mx-tlsa", host)
+	assert res == "fail" and "TLSA lookup failed" in det, det
+	assert det.endswith("DANE senders defer mail to it"), det
+	assert "mx-dane" not in checks
