@@ -98,7 +98,6 @@ struct chk {
 /* One MX host to probe: WebPKI when the policy lists it, DANE where due. */
 struct chk_host {
 	char   *host;
-	unsigned int pref;
 	int	listed;			/* matches a policy mx pattern */
 	int	dane;			/* probe_mx_dane() was run */
 	struct dns_addrs addrs;		/* when validating */
@@ -744,8 +743,7 @@ chk_sts_dane(struct chk *k, const struct chk_host *h)
 		chk_add(k, "sts-dane", CHK_WARN, "%s: MTA-STS accepts it "
 		    "(WebPKI valid) but DANE fails (%s); DANE takes "
 		    "precedence (RFC 8461 section 2): senders that do DANE "
-		    "will not deliver",
-		    h->host, probe_result_name(d));
+		    "will not deliver", h->host, probe_result_name(d));
 	else if (!h->listed && dane_ok)
 		chk_add(k, "sts-dane", CHK_WARN, "%s: DANE passes but the "
 		    "policy lists no pattern for it: MTA-STS senders will not "
@@ -758,8 +756,7 @@ chk_sts_dane(struct chk *k, const struct chk_host *h)
 
 /* chk_add_host - h into the probe list once; the entry. */
 static struct chk_host *
-chk_add_host(struct chk_probes *p, const char *h, unsigned int pref,
-    int listed)
+chk_add_host(struct chk_probes *p, const char *h, int listed)
 {
 	size_t	j;
 
@@ -769,7 +766,6 @@ chk_add_host(struct chk_probes *p, const char *h, unsigned int pref,
 			return &p->h[j];
 		}
 	p->h[p->n].host = (char *)h;
-	p->h[p->n].pref = pref;
 	p->h[p->n].listed = listed;
 	return &p->h[p->n++];
 }
@@ -837,7 +833,7 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 			    "no mx pattern of the policy: senders will not "
 			    "deliver to it", h, rr[i].pref);
 			if (p.validating)
-				(void)chk_add_host(&p, h, rr[i].pref, 0);
+				(void)chk_add_host(&p, h, 0);
 			continue;
 		}
 		for (j = 0; j < pol->nmx; j++)
@@ -849,7 +845,7 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 		else
 			chk_add(k, "mx", CHK_PASS, "%s (preference %u) matches "
 			    "mx: %s", h, rr[i].pref, pat);
-		(void)chk_add_host(&p, h, rr[i].pref, 1);
+		(void)chk_add_host(&p, h, 1);
 	}
 	for (j = 0; j < pol->nmx; j++)
 		if (!used[j])
