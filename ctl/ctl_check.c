@@ -19,6 +19,8 @@
  *	  policy-syntax	the policy text (§3.2)
  *	  mode		enforce passes; testing and none warn
  *	  max_age	below a day in enforce mode warns
+ *	  dnssec	the MX RRset's DNSSEC status (bogus fails), or that
+ *			answers are not validated (DANE is then left out)
  *	  mx		each MX record against the policy's patterns (§4.1);
  *			no MX means the domain itself (RFC 5321 §5.1), a
  *			null MX (RFC 7505) fails
@@ -27,6 +29,16 @@
  *	  mx-tls	... and completes TLS >= 1.2
  *	  mx-cert	... with a certificate that chains, names the MX
  *			host and is not expired
+ *	  mx-tlsa	with validation, every MX host (listed or not): the
+ *			DNSSEC status of its addresses and _25._tcp TLSA
+ *			RRset, each RR as "3 1 1 <hex>", usable or not; a
+ *			bogus answer fails, insecure RRs warn (not DANE)
+ *	  mx-dane	where DANE applies (RFC 7672 §2.2) or the TLSA
+ *			answer is bogus: probe_mx_dane(); no match fails
+ *	  sts-dane	warns where MTA-STS and DANE disagree: a listed MX
+ *			WebPKI passes and DANE fails, DANE passing on an MX
+ *			the policy does not list or where WebPKI fails
+ *			(DANE takes precedence, RFC 8461 §2)
  *	  tlsrpt	_smtp._tls.DOMAIN: one valid TLS-RPT record with a
  *			usable rua (RFC 8460 §3); a missing one warns
  *
@@ -34,9 +46,9 @@
  *	problem; checks that need the policy are left out without it. A
  *	certificate that expires within CHECK_EXPIRY_WARN warns. The MX
  *	hosts are probed in parallel (probe_mx() takes up to PROBE_TIMEOUT
- *	per step). Human output prints each line as its check finishes:
- *	"PASS  txt          _mta-sts.example.com: v=STSv1; id=...", then a
- *	summary line. With --json one document: domain, checks (name,
+ *	per step; a DANE host is probed twice, WebPKI and DANE). Human
+ *	output prints each line as its check finishes: "PASS  txt
+ *	_mta-sts.example.com: v=STSv1; id=...", then a summary line. With --json one document: domain, checks (name,
  *	result, detail), summary (pass, warn, fail, result).
  * DIAGNOSTICS
  *	Returns CTL_EXIT_NEGATIVE when a check failed, CTL_EXIT_OK when
@@ -83,12 +95,24 @@ struct chk {
 	unsigned int n[3];
 };
 
+/* One MX host to probe: WebPKI when the policy lists it, DANE where due. */
+struct chk_host {
+	char   *host;
+	int	listed;			/* matches a policy mx pattern */
+	int	dane;			/* probe_mx_dane() was run */
+	struct dns_addrs addrs;		/* when validating */
+	struct dns_tlsa tlsa;		/* when validating */
+	struct probe_report web;	/* when listed */
+	struct probe_report drep;	/* when dane */
+};
+
 /* The MX probes, shared with the probe threads. */
 struct chk_probes {
 	const struct config *cfg;
+	int	validating;		/* DNSSEC answers are validated */
+	enum dns_sec mx_sec;		/* of the MX RRset (or its denial) */
 	size_t	n;
-	char  **host;
-	struct probe_report *rep;
+	struct chk_host *h;
 	size_t	next;			/* next host to take, under lock */
 	pthread_mutex_t lock;
 };
@@ -367,11 +391,29 @@ chk_policy(struct chk *k, const struct config *cfg, struct sts_policy *pol)
 	return ret;
 }
 
-/* chk_probe_thread - probe hosts until none is left. */
+/*
+ * chk_dane_due - does DANE apply to h (RFC 7672 §2.2): a secure MX RRset,
+ * secure addresses and a secure TLSA RRset, or a bogus TLSA answer (a
+ * DANE failure, not "no DANE")?
+ */
+static int
+chk_dane_due(const struct chk_probes *p, const struct chk_host *h)
+{
+	if (!p->validating)
+		return 0;
+	if (h->tlsa.status == DNS_BOGUS)
+		return 1;
+	return p->mx_sec == DNS_SEC_SECURE &&
+	    h->addrs.sec == DNS_SEC_SECURE && h->tlsa.status == DNS_OK &&
+	    h->tlsa.sec == DNS_SEC_SECURE;
+}
+
+/* chk_probe_thread - look up and probe hosts until none is left. */
 static void *
 chk_probe_thread(void *arg)
 {
 	struct chk_probes *p = arg;
+	struct chk_host *h;
 	size_t	i;
 
 	for (;;) {
@@ -380,11 +422,21 @@ chk_probe_thread(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->n)
 			return NULL;
-		probe_mx(p->cfg, p->host[i], &p->rep[i]);
+		h = &p->h[i];
+		if (p->validating) {
+			resolver_addrs(h->host, &h->addrs);
+			resolver_tlsa(h->host, &h->tlsa);
+		}
+		if (h->listed)
+			probe_mx(p->cfg, h->host, &h->web);
+		if (chk_dane_due(p, h)) {
+			probe_mx_dane(p->cfg, h->host, &h->tlsa, &h->drep);
+			h->dane = 1;
+		}
 	}
 }
 
-/* chk_run_probes - probe_mx() every host, several at a time. */
+/* chk_run_probes - every host's lookups and probes, several at a time. */
 static void
 chk_run_probes(struct chk_probes *p)
 {
@@ -473,7 +525,256 @@ chk_pattern_for(const struct sts_policy *pol, const char *host)
 	return NULL;
 }
 
-/* chk_mx - MX records against the policy, then a probe of each match. */
+/* chk_hex - data as hex, the first 32 octets and a count when longer. */
+static const char *
+chk_hex(const unsigned char *data, size_t len, char *buf, size_t bufsz)
+{
+	size_t	i, n = len <= 64 ? len : 32, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off + 3 <= bufsz; i++)
+		off += (size_t)snprintf(buf + off, bufsz - off, "%02x",
+		    data[i]);
+	if (n < len && off < bufsz)
+		snprintf(buf + off, bufsz - off, "... (%zu octets)", len);
+	return buf;
+}
+
+/*
+ * chk_dnssec - the one line about DNSSEC: not validated (DANE is then
+ * not checked: said, not an error), or the MX RRset's status.
+ */
+static void
+chk_dnssec(struct chk *k, const struct config *cfg,
+    const struct chk_probes *p, const struct dns_mx *mx)
+{
+	const char *what = mx->status == DNS_OK ? "MX RRset" :
+	    "denial of an MX RRset";
+
+	if (!p->validating) {
+		chk_add(k, "dnssec", CHK_PASS, "%s: DNSSEC not validated (%s): "
+		    "DANE not checked", k->domain, cfg->dnssec == DNSSEC_NO ?
+		    "dnssec = no" : "no trust anchor");
+		return;
+	}
+	switch (mx->sec) {
+	case DNS_SEC_SECURE:
+		chk_add(k, "dnssec", CHK_PASS, "%s: %s secure (validated with "
+		    "%s)", k->domain, what, resolver_trust_anchor());
+		break;
+	case DNS_SEC_INSECURE:
+		chk_add(k, "dnssec", CHK_PASS, "%s: %s insecure (unsigned "
+		    "zone): DANE does not apply to its MX hosts (RFC 7672 "
+		    "section 2.2.1)", k->domain, what);
+		break;
+	case DNS_SEC_BOGUS:
+		chk_add(k, "dnssec", CHK_FAIL, "%s: MX RRset DNSSEC-bogus "
+		    "(%s): validating senders will not deliver", k->domain,
+		    mx->why[0] ? mx->why : "validation failed");
+		break;
+	default:
+		chk_add(k, "dnssec", CHK_WARN, "%s: DNSSEC status of the MX "
+		    "RRset unknown: the lookup failed", k->domain);
+		break;
+	}
+}
+
+/* chk_tlsa_cmp - TLSA RRs by usage, selector, matching type, data. */
+static int
+chk_tlsa_cmp(const void *a, const void *b)
+{
+	const struct dns_tlsa_rr *x = a, *y = b;
+	size_t	n = x->len < y->len ? x->len : y->len;
+	int	c;
+
+	if (x->usage != y->usage)
+		return x->usage < y->usage ? -1 : 1;
+	if (x->selector != y->selector)
+		return x->selector < y->selector ? -1 : 1;
+	if (x->mtype != y->mtype)
+		return x->mtype < y->mtype ? -1 : 1;
+	if ((c = memcmp(x->data, y->data, n)) != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/*
+ * chk_tlsa_lines - the DNSSEC status and the TLSA RRs of one host, the
+ * RRs sorted (an RRset has no order; each run shows the same lines).
+ */
+static void
+chk_tlsa_lines(struct chk *k, const struct chk_probes *p, struct chk_host *h)
+{
+	struct dns_tlsa *t = &h->tlsa;
+	char	addrs[64], hex[160], rrs[RESOLVER_TLSA_NAME_MAX + 32];
+	int	due = p->mx_sec == DNS_SEC_SECURE &&
+	    h->addrs.sec == DNS_SEC_SECURE;
+	size_t	i;
+
+	if (h->addrs.status == DNS_OK)
+		snprintf(addrs, sizeof(addrs), "addresses %s",
+		    dns_sec_name(h->addrs.sec));
+	else
+		snprintf(addrs, sizeof(addrs), "addresses %s (%s)",
+		    dns_status_name(h->addrs.status),
+		    dns_sec_name(h->addrs.sec));
+	switch (t->status) {
+	case DNS_BOGUS:
+		chk_add(k, "mx-tlsa", CHK_FAIL, "%s: %s DNSSEC-bogus (%s): "
+		    "DANE senders will not deliver to it", h->host, t->name,
+		    t->why[0] ? t->why : "validation failed");
+		return;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		chk_add(k, "mx-tlsa", CHK_PASS, "%s: %s: no TLSA records (%s "
+		    "denial), %s: DANE does not apply to this host", h->host,
+		    t->name, dns_sec_name(t->sec), addrs);
+		return;
+	case DNS_OK:
+		break;
+	default:
+		chk_add(k, "mx-tlsa", due ? CHK_FAIL : CHK_WARN, "%s: %s: TLSA "
+		    "lookup failed (%s)%s", h->host, t->name, t->why[0] ?
+		    t->why : dns_status_name(t->status), due ? ": DANE "
+		    "senders defer mail to it" : "");
+		return;
+	}
+	snprintf(rrs, sizeof(rrs), "%s: %zu TLSA RR%s", t->name, t->n,
+	    t->n == 1 ? "" : "s");
+	if (t->sec != DNS_SEC_SECURE)
+		chk_add(k, "mx-tlsa", CHK_WARN, "%s: %s, %s: not DANE, senders "
+		    "ignore them (RFC 7672 section 2.2)", h->host, rrs,
+		    dns_sec_name(t->sec));
+	else if (p->mx_sec != DNS_SEC_SECURE)
+		chk_add(k, "mx-tlsa", CHK_WARN, "%s: %s, secure, but the MX "
+		    "RRset is %s: DANE does not apply (RFC 7672 section "
+		    "2.2.1)", h->host, rrs, dns_sec_name(p->mx_sec));
+	else if (h->addrs.sec != DNS_SEC_SECURE)
+		chk_add(k, "mx-tlsa", CHK_WARN, "%s: %s, secure, but %s: DANE "
+		    "does not apply (RFC 7672 section 2.2.2)", h->host, rrs,
+		    addrs);
+	else
+		chk_add(k, "mx-tlsa", CHK_PASS, "%s: %s, secure, %zu usable, "
+		    "%s: DANE applies", h->host, rrs, t->n_usable, addrs);
+	if (t->n > 1)
+		qsort(t->rr, t->n, sizeof(t->rr[0]), chk_tlsa_cmp);
+	for (i = 0; i < t->n; i++) {
+		const struct dns_tlsa_rr *rr = &t->rr[i];
+		int	ok = dns_tlsa_rr_usable(rr);
+
+		chk_add(k, "mx-tlsa", ok ? CHK_PASS : CHK_WARN, "%s: %u %u %u "
+		    "%s (%s)", h->host, rr->usage, rr->selector, rr->mtype,
+		    chk_hex(rr->data, rr->len, hex, sizeof(hex)), ok ?
+		    "usable" : "not usable for SMTP, RFC 7672 section 3.1.3");
+	}
+}
+
+/* chk_dane_line - does the certificate match the TLSA RRs? */
+static void
+chk_dane_line(struct chk *k, const struct chk_host *h)
+{
+	const struct probe_report *r = &h->drep;
+	char	at[80];
+
+	at[0] = '\0';
+	if (r->addr[0] != '\0')
+		snprintf(at, sizeof(at), " [%s]", r->addr);
+	switch (r->result) {
+	case PROBE_OK:
+		if (r->dane_match[0] != '\0')
+			chk_add(k, "mx-dane", CHK_PASS, "%s%s: the certificate "
+			    "matches TLSA %s: %s", h->host, at, r->dane_match,
+			    r->why);
+		else
+			chk_add(k, "mx-dane", CHK_WARN, "%s%s: %s: senders use "
+			    "TLS without authentication (RFC 7672 section 2.2)",
+			    h->host, at, r->why[0] ? r->why :
+			    "no usable TLSA RR");
+		break;
+	case PROBE_TLSA_INVALID:
+		chk_add(k, "mx-dane", CHK_FAIL, "%s%s: tlsa-invalid: %s: DANE "
+		    "senders will not deliver to it", h->host, at, r->why[0] ?
+		    r->why : "no TLSA RR matches the certificate");
+		break;
+	case PROBE_DNSSEC_INVALID:
+		chk_add(k, "mx-dane", CHK_FAIL, "%s: dnssec-invalid: %s",
+		    h->host, r->why[0] ? r->why : "the TLSA answer is bogus");
+		break;
+	case PROBE_DANE_REQUIRED:
+		chk_add(k, "mx-dane", CHK_FAIL, "%s: dane-required: %s",
+		    h->host, r->why[0] ? r->why : "no secure TLSA RRs");
+		break;
+	case PROBE_UNREACHABLE:
+		chk_add(k, "mx-dane", CHK_FAIL, "%s%s: unreachable: %s",
+		    h->host, at, r->why);
+		break;
+	default:
+		chk_add(k, "mx-dane", CHK_FAIL, "%s%s: %s: %s", h->host, at,
+		    probe_result_name(r->result), r->why[0] ? r->why :
+		    "DANE verification failed");
+		break;
+	}
+}
+
+/* chk_web_cert_failed - WebPKI refused the certificate or the handshake. */
+static int
+chk_web_cert_failed(enum probe_result r)
+{
+	return r == PROBE_CERT_HOST_MISMATCH || r == PROBE_CERT_EXPIRED ||
+	    r == PROBE_CERT_NOT_TRUSTED || r == PROBE_VALIDATION_FAILURE;
+}
+
+/*
+ * chk_sts_dane - where MTA-STS and DANE disagree about h: warn, since
+ * DANE takes precedence for senders that do both (RFC 8461 §2).
+ */
+static void
+chk_sts_dane(struct chk *k, const struct chk_host *h)
+{
+	enum probe_result d = h->drep.result;
+	int	dane_ok, dane_failed;
+
+	if (!h->dane)
+		return;
+	dane_ok = d == PROBE_OK;
+	dane_failed = !dane_ok && d != PROBE_UNREACHABLE &&
+	    d != PROBE_STARTTLS_NOT_SUPPORTED;
+	if (h->listed && dane_failed && h->web.result == PROBE_OK)
+		chk_add(k, "sts-dane", CHK_WARN, "%s: MTA-STS accepts it "
+		    "(WebPKI valid) but DANE fails (%s); DANE takes "
+		    "precedence (RFC 8461 section 2): senders that do DANE "
+		    "will not deliver", h->host, probe_result_name(d));
+	else if (!h->listed && dane_ok)
+		chk_add(k, "sts-dane", CHK_WARN, "%s: DANE passes but the "
+		    "policy lists no pattern for it: MTA-STS senders will not "
+		    "deliver to it", h->host);
+	else if (h->listed && dane_ok && chk_web_cert_failed(h->web.result))
+		chk_add(k, "sts-dane", CHK_WARN, "%s: DANE passes but WebPKI "
+		    "fails (%s): senders with MTA-STS alone will not deliver",
+		    h->host, probe_result_name(h->web.result));
+}
+
+/* chk_add_host - h into the probe list once; the entry. */
+static struct chk_host *
+chk_add_host(struct chk_probes *p, const char *h, int listed)
+{
+	size_t	j;
+
+	for (j = 0; j < p->n; j++)
+		if (strcmp(p->h[j].host, h) == 0) {
+			p->h[j].listed |= listed;
+			return &p->h[j];
+		}
+	p->h[p->n].host = (char *)h;
+	p->h[p->n].listed = listed;
+	return &p->h[p->n++];
+}
+
+/*
+ * chk_mx - MX records against the policy, then a probe of each match;
+ * when validating, the TLSA RRs of every MX host and a DANE probe where
+ * DANE applies (of hosts the policy does not list too).
+ */
 static void
 chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 {
@@ -488,7 +789,12 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
+	p.validating = resolver_trust_anchor() != NULL;
 	resolver_mx(k->domain, &mx);
+	p.mx_sec = mx.sec;
+	chk_dnssec(k, cfg, &p, &mx);
+	if (mx.status == DNS_BOGUS)
+		goto out;		/* the dnssec line said it */
 	if (mx.status == DNS_OK && mx.null_mx) {
 		chk_add(k, "mx", CHK_FAIL, "%s: null MX (RFC 7505): the domain "
 		    "accepts no mail", k->domain);
@@ -510,8 +816,7 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 		nrr = mx.n;
 	}
 	if ((used = calloc(pol->nmx + 1, sizeof(*used))) == NULL ||
-	    (p.host = calloc(nrr, sizeof(*p.host))) == NULL ||
-	    (p.rep = calloc(nrr, sizeof(*p.rep))) == NULL) {
+	    (p.h = calloc(nrr, sizeof(*p.h))) == NULL) {
 		chk_add(k, "mx", CHK_FAIL, "out of memory");
 		goto out;
 	}
@@ -527,6 +832,8 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 			chk_add(k, "mx", CHK_FAIL, "%s (preference %u) matches "
 			    "no mx pattern of the policy: senders will not "
 			    "deliver to it", h, rr[i].pref);
+			if (p.validating)
+				(void)chk_add_host(&p, h, 0);
 			continue;
 		}
 		for (j = 0; j < pol->nmx; j++)
@@ -538,11 +845,7 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 		else
 			chk_add(k, "mx", CHK_PASS, "%s (preference %u) matches "
 			    "mx: %s", h, rr[i].pref, pat);
-		for (j = 0; j < p.n; j++)
-			if (strcmp(p.host[j], h) == 0)
-				break;
-		if (j == p.n)
-			p.host[p.n++] = (char *)h;
+		(void)chk_add_host(&p, h, 1);
 	}
 	for (j = 0; j < pol->nmx; j++)
 		if (!used[j])
@@ -556,13 +859,23 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 	}
 	lock_ok = 1;
 	chk_run_probes(&p);
-	for (i = 0; i < p.n; i++)
-		chk_probe_lines(k, p.host[i], &p.rep[i]);
+	for (i = 0; i < p.n; i++) {
+		if (p.h[i].listed)
+			chk_probe_lines(k, p.h[i].host, &p.h[i].web);
+		if (p.validating)
+			chk_tlsa_lines(k, &p, &p.h[i]);
+		if (p.h[i].dane)
+			chk_dane_line(k, &p.h[i]);
+		chk_sts_dane(k, &p.h[i]);
+	}
 out:
 	if (lock_ok)
 		pthread_mutex_destroy(&p.lock);
-	free(p.host);
-	free(p.rep);
+	for (i = 0; i < p.n; i++) {
+		dns_addrs_free(&p.h[i].addrs);
+		dns_tlsa_free(&p.h[i].tlsa);
+	}
+	free(p.h);
 	free(used);
 	dns_mx_free(&mx);
 }

@@ -172,6 +172,7 @@ static pthread_cond_t rs_cond;
 static int rs_cond_ready;
 static int rs_polling;		/* a thread is in poll() on ub_fd() */
 static atomic_uint rs_timeout_ms = RESOLVER_TIMEOUT_MS;
+static char rs_ta_used[1024];	/* the trust anchor file in use, or "" */
 static atomic_int rs_allow_private;	/* allow_private_addresses */
 
 /*
@@ -383,6 +384,7 @@ resolver_init(const struct config *cfg, char *err, size_t errsz)
 		log_info("resolver: DNSSEC validation with %s", ta);
 	else
 		log_info("resolver: no DNSSEC validation");
+	snprintf(rs_ta_used, sizeof(rs_ta_used), "%s", ta != NULL ? ta : "");
 	rs_ctx = ctx;
 	ctx = NULL;
 	ret = 0;
@@ -400,6 +402,14 @@ resolver_shutdown(void)
 		return;
 	ub_ctx_delete(rs_ctx);
 	rs_ctx = NULL;
+	rs_ta_used[0] = '\0';
+}
+
+/* resolver_trust_anchor - the anchor file validation uses, or NULL. */
+const char *
+resolver_trust_anchor(void)
+{
+	return rs_ctx != NULL && rs_ta_used[0] != '\0' ? rs_ta_used : NULL;
 }
 
 /* resolver_set_timeout - per-lookup deadline in milliseconds (0: default). */

@@ -64,6 +64,13 @@ int	resolver_init(const struct config *cfg, char *err, size_t errsz);
 void	resolver_shutdown(void);
 
 /*
+ * resolver_trust_anchor - the trust anchor file DNSSEC validation uses
+ * since resolver_init(), or NULL when answers are not validated
+ * (dnssec = no, or auto without an anchor): then nothing is secure.
+ */
+const char *resolver_trust_anchor(void);
+
+/*
  * resolver_set_timeout - how long one resolver_txt or resolver_addrs call
  * may take (milliseconds; 0 restores RESOLVER_TIMEOUT_MS). Past it the
  * lookup is abandoned: DNS_SERVFAIL, why "timeout".

@@ -30,7 +30,8 @@ SHOW_KEYS = {"domain", "state", "mode", "mx", "max_age", "id", "fetched_at",
     "expires_at", "txt_checked_at", "last_used", "expired", "last_error",
     "negative_until", "route"}
 CHECK_NAMES = ["txt", "policy-fetch", "policy-cert", "policy-type",
-    "policy-size", "policy-syntax", "mode", "max_age", "mx", "mx-starttls",
+    "policy-size", "policy-syntax", "mode", "max_age", "dnssec", "mx",
+    "mx-starttls",
     "mx-tls", "mx-cert", "tlsrpt"]
 CHECK_LINE = re.compile(r"^(PASS|WARN|FAIL)  ([a-z_-]+) +(\S.*)$")
 SUMMARY_LINE = re.compile(r"^(\S+): (\d+) checks, (\d+) passed, (\d+) "
@@ -878,16 +879,19 @@ def test_check_well_configured(world, check_conf, fresh):
 	assert list(checks) == CHECK_NAMES, r.out
 	assert all(res == "pass" for v in checks.values() for res, _ in v), \
 	    r.out
-	assert j.doc["summary"] == {"pass": 13, "warn": 0, "fail": 0,
+	assert j.doc["summary"] == {"pass": 14, "warn": 0, "fail": 0,
 	    "result": "pass"}
 	lines = r.out.splitlines()
 	assert lines[0] == "PASS  txt            _mta-sts.%s: v=STSv1; id=c1" % d
-	assert lines[-1] == "%s: 13 checks, 13 passed, 0 warnings, 0 failed" % d
+	assert lines[-1] == "%s: 14 checks, 14 passed, 0 warnings, 0 failed" % d
 	det = dict((k, v[0][1]) for k, v in checks.items())
 	assert "HTTP 200" in det["policy-fetch"]
 	assert re.search(r"expires %s \(in \d+d\)" % ISO, det["policy-cert"])
 	assert det["policy-type"] == "text/plain"
 	assert det["mx"] == "mx.%s (preference 10) matches mx: mx.%s" % (d, d)
+	# check_conf has dnssec = no: said once, not an error
+	assert det["dnssec"] == "%s: DNSSEC not validated (dnssec = no): " \
+	    "DANE not checked" % d
 	assert "STARTTLS offered" in det["mx-starttls"]
 	assert re.search(r"TLSv1\.[23]", det["mx-tls"])
 	assert det["tlsrpt"] == "_smtp._tls.%s: v=TLSRPTv1; " \
@@ -998,7 +1002,7 @@ def test_check_missing_tlsrpt(world, check_conf, fresh):
 	assert r.rc == 0, r
 	assert checks["tlsrpt"][0][0] == "warn"
 	assert "no TLS-RPT record" in checks["tlsrpt"][0][1]
-	assert j.doc["summary"] == {"pass": 12, "warn": 1, "fail": 0,
+	assert j.doc["summary"] == {"pass": 13, "warn": 1, "fail": 0,
 	    "result": "warn"}
 
 
