@@ -83,6 +83,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "mono.h"
 #include "mx_match.h"
 #include "probe.h"
 #include "probe_int.h"
@@ -238,7 +239,7 @@ probe_mx_dane(const struct config *cfg, const char *host,
 		c->fd = -1;
 		c->tlsa = tlsa;
 		c->step_ms = step_ms;
-		pr_deadline(&c->end, 2 * step_ms);
+		mono_deadline(&c->end, 2 * step_ms);
 		/* A failed attempt's TLS details must not linger. */
 		rep->tls_version[0] = rep->cipher[0] = '\0';
 		rep->cert_subject[0] = rep->cert_issuer[0] = '\0';

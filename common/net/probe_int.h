@@ -17,6 +17,7 @@
 #include "smtp_reply.h"
 
 #define PROBE_LINE_MAX		1024	/* one reply line with CRLF (5321: 512) */
+#define PR_WAIT_MAX_MS		3600000	/* one poll(), at most */
 
 /* I/O outcomes of the helpers below. */
 enum pr_io {
@@ -49,8 +50,6 @@ struct pr_conn {
 };
 
 /* probe_smtp.c: the connection, its deadlines and the SMTP dialogue. */
-void	pr_deadline(struct timespec *ts, long ms);
-int	pr_left_ms(const struct timespec *ts);
 void	pr_step(const struct pr_conn *c, struct timespec *ts);
 enum pr_io pr_wait(int fd, short events, const struct timespec *deadline);
 void	pr_ssl_error(char *buf, size_t bufsz, const char *what, int sslerr);

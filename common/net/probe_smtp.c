@@ -8,7 +8,7 @@
  *	enum pr_io pr_read_reply(&c, what), pr_command(&c, verb, arg)
  *	enum pr_io pr_write(&c, buf, len, &deadline), pr_fill(&c, &deadline)
  *	void pr_quit(&c), pr_conn_close(&c)
- *	void pr_deadline(&ts, ms), pr_step(&c, &ts); int pr_left_ms(&ts)
+ *	void pr_step(&c, &ts)
  * DESCRIPTION
  *	The connection of probe.c's conversation with one address: a
  *	non-blocking TCP connect, reads and writes in plaintext or, once
@@ -43,6 +43,7 @@
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "mono.h"
 #include "probe.h"
 #include "probe_int.h"
 #include "smtp_reply.h"
@@ -55,41 +56,11 @@
 #define PR_SEND_FLAGS		0
 #endif
 
-/* pr_deadline - now + ms on the monotonic clock. */
-void
-pr_deadline(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-/* pr_left_ms - milliseconds until ts (0 when past). */
-int
-pr_left_ms(const struct timespec *ts)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(ts->tv_sec - now.tv_sec) * 1000 +
-	    (ts->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0)
-		return 0;
-	if (ms > 3600000)
-		ms = 3600000;
-	return (int)ms;
-}
-
 /* pr_step - the deadline of the next step: now + step, within end. */
 void
 pr_step(const struct pr_conn *c, struct timespec *ts)
 {
-	pr_deadline(ts, c->step_ms);
+	mono_deadline(ts, c->step_ms);
 	if (ts->tv_sec > c->end.tv_sec || (ts->tv_sec == c->end.tv_sec &&
 	    ts->tv_nsec > c->end.tv_nsec))
 		*ts = c->end;
@@ -103,7 +74,7 @@ pr_wait(int fd, short events, const struct timespec *deadline)
 	int	ms, r;
 
 	for (;;) {
-		if ((ms = pr_left_ms(deadline)) == 0)
+		if ((ms = mono_left_ms(deadline, PR_WAIT_MAX_MS)) == 0)
 			return PR_IO_TIMEOUT;
 		pfd.fd = fd;
 		pfd.events = events;
@@ -423,7 +394,7 @@ pr_quit(struct pr_conn *c)
 	snprintf(saved, sizeof(saved), "%s", c->why);
 	if (c->step_ms > PROBE_QUIT_MS)
 		c->step_ms = PROBE_QUIT_MS;
-	pr_deadline(&c->end, c->step_ms);
+	mono_deadline(&c->end, c->step_ms);
 	(void)pr_command(c, "QUIT", NULL);
 	if (c->ssl != NULL) {
 		ERR_clear_error();

@@ -121,6 +121,8 @@
 #include "resolver_int.h"
 #include "sts_record.h"
 
+#define RS_WAIT_MAX_MS	60000	/* one poll() or wait, at most */
+
 static struct ub_ctx *rs_ctx;
 static pthread_mutex_t rs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t rs_cond;
@@ -364,17 +366,6 @@ rs_private_allowed(void)
 	return atomic_load(&rs_allow_private);
 }
 
-/* rs_elapsed_ms - milliseconds since start on the monotonic clock. */
-static long
-rs_elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* rs_callback - libunbound's completion callback (runs under rs_lock). */
 static void
 rs_callback(void *arg, int err, struct ub_result *res)
@@ -389,37 +380,7 @@ rs_callback(void *arg, int err, struct ub_result *res)
 	q->err = err;
 	q->res = res;
 	q->done = 1;
-	q->elapsed_ms = rs_elapsed_ms(&q->start);
-}
-
-/* rs_deadline - now + ms on the monotonic clock. */
-static void
-rs_deadline(struct timespec *ts, unsigned int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-/* rs_remaining_ms - milliseconds left until deadline, 0 when past. */
-static int
-rs_remaining_ms(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0)
-		return 0;
-	if (ms > 60000)
-		ms = 60000;
-	return (int)ms;
+	q->elapsed_ms = mono_since_ms(&q->start);
 }
 
 /* rs_all_done - have all started queries completed? */
@@ -459,7 +420,7 @@ rs_resolve(struct rs_query **qs, const char **names, const int *types,
 	 */
 	timeout = atomic_load(&rs_timeout_ms);
 	until_ms = mono_now_ms() + timeout;
-	rs_deadline(&deadline, timeout);
+	mono_deadline(&deadline, timeout);
 	rs_zone_of(names[0], zone, sizeof(zone));
 	if ((slot = rs_zone_enter(zone, until_ms)) == 0) {
 		for (i = 0; i < n; i++)
@@ -478,7 +439,7 @@ rs_resolve(struct rs_query **qs, const char **names, const int *types,
 
 	pthread_mutex_lock(&rs_lock);
 	while (!rs_all_done(qs, n)) {
-		if ((ms = rs_remaining_ms(&deadline)) == 0)
+		if ((ms = mono_left_ms(&deadline, RS_WAIT_MAX_MS)) == 0)
 			break;
 		if (rs_polling) {
 			/* Someone else reads answers; wait for news. */

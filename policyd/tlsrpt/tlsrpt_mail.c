@@ -51,6 +51,7 @@
 
 #include "autoconf.h"
 #include "fd.h"
+#include "mono.h"
 #include "tlsrpt_send.h"
 #include "tlsrpt_send_util.h"
 
@@ -467,17 +468,6 @@ out:
 	return ret;
 }
 
-/* ts_elapsed_ms - milliseconds since start */
-static long long
-ts_elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* tlsrpt_send_sendmail - run the submission program with msg on stdin */
 int
 tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
@@ -538,7 +528,7 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 		goto kill;
 	}
 	while (off < len) {
-		if ((left = (long long)timeout * 1000 - ts_elapsed_ms(&start)) <= 0) {
+		if ((left = (long long)timeout * 1000 - mono_since_ms(&start)) <= 0) {
 			ts_err(err, errsz, "%s: timed out reading the message",
 			    argv[0]);
 			goto kill;
@@ -568,7 +558,7 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 			ts_err(err, errsz, "waitpid: %s", strerror(errno));
 			goto out;
 		}
-		if (ts_elapsed_ms(&start) >= (long long)timeout * 1000) {
+		if (mono_since_ms(&start) >= (long long)timeout * 1000) {
 			ts_err(err, errsz, "%s: timed out after %d s", argv[0],
 			    timeout);
 			goto kill;
