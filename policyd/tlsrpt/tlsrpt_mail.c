@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include <opendkim/dkim.h>
+#include <openssl/evp.h>
 
 #include "autoconf.h"
 #include "fd.h"
@@ -187,35 +188,24 @@ bad:
 	return NULL;
 }
 
-/* ts_base64 - append data as base64 in lines of 76 */
+/*
+ * ts_base64 - append data as base64 in lines of TS_B64_LINE characters
+ * (RFC 2045 6.8: at most 76), each line one EVP_EncodeBlock() of the
+ * TS_B64_LINE / 4 * 3 bytes it holds
+ */
 static void
 ts_base64(struct ts_buf *b, const unsigned char *d, size_t n)
 {
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char line[TS_B64_LINE + 2];
-	size_t i, o = 0;
-	uint32_t v;
+	unsigned char line[TS_B64_LINE + 2];
+	size_t i, chunk;
+	int o;
 
-	for (i = 0; i < n; i += 3) {
-		v = (uint32_t)d[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)d[i + 1] << 8;
-		if (i + 2 < n)
-			v |= d[i + 2];
-		line[o++] = tab[(v >> 18) & 63];
-		line[o++] = tab[(v >> 12) & 63];
-		line[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		line[o++] = i + 2 < n ? tab[v & 63] : '=';
-		if (o == TS_B64_LINE) {
-			line[o++] = '\n';
-			ts_add(b, line, o);
-			o = 0;
-		}
-	}
-	if (o > 0) {
+	for (i = 0; i < n; i += chunk) {
+		chunk = n - i < TS_B64_LINE / 4 * 3 ? n - i :
+		    TS_B64_LINE / 4 * 3;
+		o = EVP_EncodeBlock(line, d + i, (int)chunk);
 		line[o++] = '\n';
-		ts_add(b, line, o);
+		ts_add(b, (const char *)line, (size_t)o);
 	}
 }
 
