@@ -527,35 +527,52 @@ out:
 	return ret;
 }
 
-/* cache_del_all - empty the policy database and its index. */
+/*
+ * cache_drop - empty the n databases of dbis in one write transaction,
+ * what naming them in the log: the number of entries the first held, or
+ * -1.
+ */
 long
-cache_del_all(void)
+cache_drop(const MDB_dbi *dbis, size_t n, const char *what)
 {
 	MDB_txn *txn = NULL;
 	MDB_stat st;
-	long	n = -1;
+	size_t	i;
+	long	had = -1;
 	int	rc = 0;
 
 	pthread_mutex_lock(&cache_write_lock);
-	if (cache_env == NULL ||
+	if (cache_env == NULL || cache_closed ||
 	    (rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto out;
-	if ((rc = mdb_stat(txn, cache_dbi_policy, &st)) != 0 ||
-	    (rc = mdb_drop(txn, cache_dbi_policy, 0)) != 0 ||
-	    (rc = mdb_drop(txn, cache_dbi_due, 0)) != 0 ||
-	    (rc = mdb_drop(txn, cache_dbi_mx, 0)) != 0)
+	if ((rc = mdb_stat(txn, dbis[0], &st)) != 0)
 		goto out;
+	for (i = 0; i < n; i++)
+		if ((rc = mdb_drop(txn, dbis[i], 0)) != 0)
+			goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc == 0)
-		n = (long)st.ms_entries;
+		had = (long)st.ms_entries;
 out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	pthread_mutex_unlock(&cache_write_lock);
-	if (n < 0)
-		cache_write_fail("flush", "*", rc);
-	return n;
+	if (had < 0)
+		cache_write_fail(what, "*", rc);
+	return had;
+}
+
+/* cache_del_all - empty the policy database, its index and "mx". */
+long
+cache_del_all(void)
+{
+	MDB_dbi	dbis[3];
+
+	dbis[0] = cache_dbi_policy;
+	dbis[1] = cache_dbi_due;
+	dbis[2] = cache_dbi_mx;
+	return cache_drop(dbis, 3, "flush");
 }
 
 /* cache_walk - visit every record in one snapshot. */

@@ -7,6 +7,7 @@
 #define MTASTS_CACHE_INT_H
 
 #include <pthread.h>
+#include <stddef.h>
 
 #include <lmdb.h>
 
@@ -27,5 +28,8 @@ MDB_val	cache_key_of(const char *key);
 
 /* cache_write_fail - log one write error in an admin's words. */
 void	cache_write_fail(const char *what, const char *key, int rc);
+
+/* cache_drop - empty n databases in one write; the first's entries or -1. */
+long	cache_drop(const MDB_dbi *dbis, size_t n, const char *what);
 
 #endif

@@ -170,29 +170,9 @@ out:
 long
 cache_table_del_all(enum cache_table t)
 {
-	MDB_txn *txn = NULL;
-	MDB_stat st;
-	long	n = -1;
-	int	rc = 0;
+	MDB_dbi	dbi = table_dbi(t);
 
-	pthread_mutex_lock(&cache_write_lock);
-	if (cache_env == NULL || cache_closed ||
-	    (rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
-		goto out;
-	if ((rc = mdb_stat(txn, table_dbi(t), &st)) != 0 ||
-	    (rc = mdb_drop(txn, table_dbi(t), 0)) != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc == 0)
-		n = (long)st.ms_entries;
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&cache_write_lock);
-	if (n < 0)
-		cache_write_fail(table_name(t), "*", rc);
-	return n;
+	return cache_drop(&dbi, 1, table_name(t));
 }
 
 /*
