@@ -13,9 +13,7 @@
  *	curl held to those addresses (DESIGN §2), TLS 1.2 at least, the peer
  *	verified against tls_ca_file/tls_ca_path and its name as a DNS-ID,
  *	no redirects followed; 2xx is success. The URI comes from DNS: only
- *	https://HOST[:PORT]/... with HOST a dotted LDH name, no userinfo,
- *	no percent-encoding in the authority; host and port are taken from
- *	libcurl's own parse of the URL (curl_url), the one it connects by.
+ *	https://HOST[:PORT]/... with HOST a dotted LDH name, no userinfo.
  * DIAGNOSTICS
  *	-1 with a one-line reason in err; the caller logs it and retries
  *	(R12).
@@ -42,58 +40,35 @@ ts_discard(char *ptr, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-/*
- * ts_url_host - host and port of an https: URL into host[], as libcurl's
- * URL parser (curl_url) reads it, so the host resolved and pinned here
- * is the one curl connects to. curl is laxer than the rules of the
- * DESCRIPTION, which are checked first: the literal "https://", no '%'
- * (curl would decode it in the host) and no empty port in the authority.
- */
+/* ts_url_host - host and port of an https: URL into host[] */
 static int
 ts_url_host(const char *url, char *host, size_t hostsz, unsigned int *port)
 {
-	CURLU *u = NULL;
-	CURLUcode rc;
-	char *h = NULL, *p = NULL, *user = NULL, *pass = NULL, *e;
-	size_t alen;
+	const char *p = url + 8, *end, *colon;
+	size_t n;
+	char *e;
 	unsigned long v;
-	int ret = -1;
 
 	if (strncmp(url, "https://", 8) != 0)
 		return -1;
-	alen = strcspn(url + 8, "/?#");
-	if (alen == 0 || memchr(url + 8, '%', alen) != NULL ||
-	    url[8 + alen - 1] == ':')
-		return -1;
-	if ((u = curl_url()) == NULL ||
-	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		goto out;
-	/* No userinfo; IPv6 literals are not used. */
-	if (curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_NO_USER ||
-	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) !=
-	    CURLUE_NO_PASSWORD)
-		goto out;
-	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
-	    h[0] == '[' || strlen(h) >= hostsz)
-		goto out;
+	end = p + strcspn(p, "/?#");
+	if (memchr(p, '@', (size_t)(end - p)) != NULL || *p == '[')
+		return -1;	/* no userinfo; IPv6 literals are not used */
 	*port = 443;
-	if ((rc = curl_url_get(u, CURLUPART_PORT, &p, 0)) == CURLUE_OK) {
+	if ((colon = memchr(p, ':', (size_t)(end - p))) != NULL) {
 		errno = 0;
-		v = strtoul(p, &e, 10);
-		if (*e != '\0' || v == 0 || v > 65535 || errno != 0)
-			goto out;
+		v = strtoul(colon + 1, &e, 10);
+		if (e != end || v == 0 || v > 65535 || errno != 0)
+			return -1;
 		*port = (unsigned int)v;
-	} else if (rc != CURLUE_NO_PORT)
-		goto out;
-	snprintf(host, hostsz, "%s", h);
-	ret = ts_is_domain(host) ? 0 : -1;
-out:
-	curl_free(pass);
-	curl_free(user);
-	curl_free(p);
-	curl_free(h);
-	curl_url_cleanup(u);
-	return ret;
+	} else
+		colon = end;
+	n = (size_t)(colon - p);
+	if (n == 0 || n >= hostsz)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return ts_is_domain(host) ? 0 : -1;
 }
 
 #define TS_SETOPT(opt, val) do {					\
