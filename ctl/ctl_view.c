@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 
@@ -208,19 +209,6 @@ cr_skip_junk(const char *p)
 	return p;
 }
 
-/* cr_hexval - the value of a hex digit, or -1 */
-static int
-cr_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * cr_value - the parameter value at p, a token or a quoted-string (its
  * quoted pairs undone; an unterminated one runs to the end), into a new
@@ -256,29 +244,37 @@ cr_value(const char *p, const char **endp)
 
 /*
  * cr_pct_append - append s to buf (*len bytes, room for all of s), its
- * %XX escapes decoded when enc; with charset, skip RFC 2231's
- * charset'language' prefix first. -1 when a NUL would come out.
+ * %XX escapes decoded by libcurl's curl_easy_unescape() when enc (a '%'
+ * not followed by two hex digits stays as it is); with charset, skip
+ * RFC 2231's charset'language' prefix first. -1 when a NUL would come
+ * out or on no memory.
  */
 static int
 cr_pct_append(char *buf, size_t *len, const char *s, int enc, int charset)
 {
 	const char *q;
-	int	hi, lo;
+	char   *dec;
+	int	dlen;
 
-	if (enc && charset && (q = strchr(s, '\'')) != NULL &&
+	if (!enc) {
+		memcpy(buf + *len, s, strlen(s) + 1);
+		*len += strlen(s);
+		return 0;
+	}
+	if (charset && (q = strchr(s, '\'')) != NULL &&
 	    (q = strchr(q + 1, '\'')) != NULL)
 		s = q + 1;
-	for (; *s != '\0'; s++) {
-		if (enc && *s == '%' && (hi = cr_hexval(s[1])) >= 0 &&
-		    (lo = cr_hexval(s[2])) >= 0) {
-			if (hi == 0 && lo == 0)
-				return -1;
-			buf[(*len)++] = (char)(hi * 16 + lo);
-			s += 2;
-		} else
-			buf[(*len)++] = *s;
+	if (strlen(s) > INT_MAX ||
+	    (dec = curl_easy_unescape(NULL, s, (int)strlen(s), &dlen)) == NULL)
+		return -1;
+	if (dlen < 0 || memchr(dec, '\0', (size_t)dlen) != NULL) {
+		curl_free(dec);
+		return -1;
 	}
+	memcpy(buf + *len, dec, (size_t)dlen);
+	*len += (size_t)dlen;
 	buf[*len] = '\0';
+	curl_free(dec);
 	return 0;
 }
 
