@@ -7,6 +7,8 @@
  *	void mono_cond_init(cv)
  *	void mono_deadline(ts, ms)
  *	long long mono_now_ms(void)
+ *	int mono_left_ms(deadline, max)
+ *	long long mono_since_ms(start)
  *
  * DESCRIPTION
  *	A pthread_cond_timedwait() deadline taken from CLOCK_REALTIME moves
@@ -17,6 +19,13 @@
  *	wait of the daemons uses the two together (a static
  *	PTHREAD_COND_INITIALIZER is on CLOCK_REALTIME: give such a cv to
  *	mono_cond_init() once, before the first wait or signal).
+ *
+ *	mono_left_ms() is the other side of a deadline: the milliseconds
+ *	still left, 0 once it has passed, and never more than max (poll()
+ *	takes an int); mono_since_ms() measures how long something took.
+ *	These are the only copies of that arithmetic in the tree: the
+ *	resolver, the policy fetch, the MX probe and the report mailer all
+ *	use them.
  *
  * DIAGNOSTICS
  *	mono_cond_init() exits via fatalx() when the clock cannot be set: a
@@ -69,4 +78,32 @@ mono_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mono_left_ms - see mono.h. */
+int
+mono_left_ms(const struct timespec *deadline, int max)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return 0;
+	if (ms > max)
+		ms = max;
+	return (int)ms;
+}
+
+/* mono_since_ms - see mono.h. */
+long long
+mono_since_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
 }

@@ -16,4 +16,10 @@ void	mono_deadline(struct timespec *ts, long long ms);
 /* mono_now_ms - CLOCK_MONOTONIC in milliseconds (for deadlines and intervals). */
 long long mono_now_ms(void);
 
+/* mono_left_ms - milliseconds until deadline: 0 when past, at most max. */
+int	mono_left_ms(const struct timespec *deadline, int max);
+
+/* mono_since_ms - milliseconds since start (a CLOCK_MONOTONIC time). */
+long long mono_since_ms(const struct timespec *start);
+
 #endif

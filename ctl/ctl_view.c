@@ -14,6 +14,12 @@
  *	application/tlsrpt+gzip, application/tlsrpt+json, application/gzip
  *	or application/json (or any part whose file name ends in .json or
  *	.json.gz) is decoded from base64 or quoted-printable-free 7bit.
+ *	Parameters are read as RFC 2045 has them: quoted-strings (a ';' or
+ *	"boundary=" inside one is data, quoted pairs undone), white space
+ *	and comments between tokens, and RFC 2231's encoded values and
+ *	continuations (filename*=, filename*0*=, ...), which win over a
+ *	plain value. A boundary delimiter counts only at the start of a
+ *	line followed by nothing but white space (RFC 2046 5.1.1).
  *
  *	Output: the report's identity, then one row per policy with its
  *	session counts, and the failed sessions by result type and by MX
@@ -33,12 +39,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "ctl_view.h"
 #include "tlsrpt_report.h"
 
 #define CR_DEPTH_MAX	8	/* nested multiparts */
+#define CR_SEGS_MAX	64	/* RFC 2231 continuations of one parameter */
 #if JSON_INTEGER_IS_LONG_LONG
 #define CR_COUNT_MAX	LLONG_MAX	/* the largest json_int_t */
 #else
@@ -141,81 +150,277 @@ cr_header(const char *hdr, size_t len, const char *name)
 	return NULL;
 }
 
-/* cr_param - a parameter of a header value (case-insensitive name), malloc'd or NULL */
+/*
+ * cr_cfws - skip white space and RFC 822 comments (nested, with quoted
+ * pairs) from p; the first byte after them.
+ */
+static const char *
+cr_cfws(const char *p)
+{
+	int	depth;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '(')
+			return p;
+		for (depth = 0; *p != '\0'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')' && --depth == 0) {
+				p++;
+				break;
+			}
+		}
+	}
+}
+
+/* cr_token_end - the end of an RFC 2045 token starting at p */
+static const char *
+cr_token_end(const char *p)
+{
+	while ((unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f &&
+	    strchr("()<>@,;:\\\"/[]?=", *p) == NULL)
+		p++;
+	return p;
+}
+
+/*
+ * cr_skip_junk - from a byte that starts no parameter, the next ';' that
+ * is outside quoted-strings and comments (or the end).
+ */
+static const char *
+cr_skip_junk(const char *p)
+{
+	while (*p != '\0' && *p != ';') {
+		if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p == '"')
+				p++;
+		} else if (*p == '(')
+			p = cr_cfws(p);
+		else
+			p++;
+	}
+	return p;
+}
+
+/*
+ * cr_value - the parameter value at p, a token or a quoted-string (its
+ * quoted pairs undone; an unterminated one runs to the end), into a new
+ * string; *endp is set past it. NULL when there is none.
+ */
+static char *
+cr_value(const char *p, const char **endp)
+{
+	const char *e;
+	char   *v, *o;
+
+	if (*p == '"') {
+		if ((v = malloc(strlen(p))) == NULL)
+			return NULL;
+		for (o = v, p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			*o++ = *p;
+		}
+		*o = '\0';
+		*endp = *p == '"' ? p + 1 : p;
+		return v;
+	}
+	if ((e = cr_token_end(p)) == p)
+		return NULL;
+	if ((v = malloc((size_t)(e - p) + 1)) == NULL)
+		return NULL;
+	memcpy(v, p, (size_t)(e - p));
+	v[e - p] = '\0';
+	*endp = e;
+	return v;
+}
+
+/*
+ * cr_pct_append - append s to buf (*len bytes, room for all of s), its
+ * %XX escapes decoded by libcurl's curl_easy_unescape() when enc (a '%'
+ * not followed by two hex digits stays as it is); with charset, skip
+ * RFC 2231's charset'language' prefix first. -1 when a NUL would come
+ * out or on no memory.
+ */
+static int
+cr_pct_append(char *buf, size_t *len, const char *s, int enc, int charset)
+{
+	const char *q;
+	char   *dec;
+	int	dlen;
+
+	if (!enc) {
+		memcpy(buf + *len, s, strlen(s) + 1);
+		*len += strlen(s);
+		return 0;
+	}
+	if (charset && (q = strchr(s, '\'')) != NULL &&
+	    (q = strchr(q + 1, '\'')) != NULL)
+		s = q + 1;
+	if (strlen(s) > INT_MAX ||
+	    (dec = curl_easy_unescape(NULL, s, (int)strlen(s), &dlen)) == NULL)
+		return -1;
+	if (dlen < 0 || memchr(dec, '\0', (size_t)dlen) != NULL) {
+		curl_free(dec);
+		return -1;
+	}
+	memcpy(buf + *len, dec, (size_t)dlen);
+	*len += (size_t)dlen;
+	buf[*len] = '\0';
+	curl_free(dec);
+	return 0;
+}
+
+/*
+ * cr_param - the value of parameter name (case-insensitive) of a header
+ * value such as a Content-Type, into a new string, or NULL. The value
+ * after the type is read as RFC 2045 parameters (tokens and
+ * quoted-strings, white space and comments between them; a ';' or
+ * "name=" inside a quoted-string is data), and RFC 2231 is honoured:
+ * name*=charset'lang'%XX and the continuations name*0, name*1 (each
+ * optionally with a trailing '*' for encoded) are joined in order from
+ * 0 until a number is missing. An RFC 2231 value wins over a plain one;
+ * the charset is not converted (the bytes are kept). A value that would
+ * decode to a NUL byte counts as absent.
+ */
 static char *
 cr_param(const char *value, const char *name)
 {
-	size_t nlen = strlen(name), n;
-	const char *p = value, *q;
-	char *v;
+	const char *p, *a, *ae, *rest;
+	char   *plain = NULL, *ext = NULL, *seg[CR_SEGS_MAX], *v, *out = NULL;
+	unsigned char enc[CR_SEGS_MAX];
+	size_t	nlen = strlen(name), alen, total = 0, len, i;
+	unsigned long idx;
 
-	while ((p = strchr(p, ';')) != NULL) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, name, nlen) != 0 || p[nlen] != '=')
+	memset(seg, 0, sizeof(seg));
+	memset(enc, 0, sizeof(enc));
+	/* The type ("multipart/mixed", "attachment"): no ';' in it. */
+	p = cr_cfws(value);
+	p = cr_token_end(p);
+	p = cr_cfws(p);
+	if (*p == '/')
+		p = cr_token_end(cr_cfws(p + 1));
+	for (;;) {
+		p = cr_cfws(p);
+		if (*p != ';' && *(p = cr_skip_junk(p)) != ';')
+			break;
+		a = cr_cfws(p + 1);
+		ae = cr_token_end(a);
+		p = cr_cfws(ae);
+		if (ae == a || *p != '=')
 			continue;
-		p += nlen + 1;
-		if (*p == '"') {
-			q = strchr(++p, '"');
-			n = q ? (size_t)(q - p) : strlen(p);
-		} else
-			n = strcspn(p, "; \t");
-		if ((v = malloc(n + 1)) == NULL)
-			return NULL;
-		memcpy(v, p, n);
-		v[n] = '\0';
-		return v;
+		p = cr_cfws(p + 1);
+		if ((v = cr_value(p, &p)) == NULL)
+			continue;
+		alen = (size_t)(ae - a);
+		if (alen < nlen || strncasecmp(a, name, nlen) != 0) {
+			free(v);
+			continue;
+		}
+		rest = a + nlen;
+		alen -= nlen;
+		if (alen == 0 && plain == NULL) {
+			plain = v;
+			continue;
+		}
+		if (alen == 1 && rest[0] == '*' && ext == NULL) {
+			ext = v;
+			continue;
+		}
+		/* "*N" or "*N*": N decimal without a leading zero. */
+		idx = 0;
+		for (i = 1; i < alen && rest[i] >= '0' && rest[i] <= '9' &&
+		    idx < CR_SEGS_MAX; i++)
+			idx = idx * 10 + (unsigned long)(rest[i] - '0');
+		if (alen < 2 || rest[0] != '*' || i == 1 ||
+		    (i > 2 && rest[1] == '0') || idx >= CR_SEGS_MAX ||
+		    (i != alen && (i != alen - 1 || rest[i] != '*')) ||
+		    seg[idx] != NULL) {
+			free(v);
+			continue;
+		}
+		seg[idx] = v;
+		enc[idx] = i < alen;	/* the trailing '*' */
 	}
-	return NULL;
+	if (ext != NULL) {
+		if ((out = malloc(strlen(ext) + 1)) != NULL) {
+			len = 0;
+			if (cr_pct_append(out, &len, ext, 1, 1) == -1) {
+				free(out);
+				out = NULL;
+			}
+		}
+	} else if (seg[0] != NULL) {
+		for (i = 0; i < CR_SEGS_MAX && seg[i] != NULL; i++)
+			total += strlen(seg[i]);
+		if ((out = malloc(total + 1)) != NULL) {
+			len = 0;
+			for (i = 0; i < CR_SEGS_MAX && seg[i] != NULL; i++)
+				if (cr_pct_append(out, &len, seg[i], enc[i],
+				    i == 0) == -1) {
+					free(out);
+					out = NULL;
+					break;
+				}
+		}
+	} else if (plain != NULL) {
+		out = plain;
+		plain = NULL;
+	}
+	free(plain);
+	free(ext);
+	for (i = 0; i < CR_SEGS_MAX; i++)
+		free(seg[i]);
+	return out;
 }
 
-/* cr_b64val - the value of a base64 character, or -1 */
-static int
-cr_b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* cr_base64 - decode base64 in place-free fashion, skipping white space */
+/*
+ * cr_base64 - decode a base64 body with OpenSSL's EVP_DecodeBlock():
+ * white space is left out, decoding stops at the first '=' (the padding)
+ * and a lone sixth bit group at the end is dropped, as mail readers do;
+ * any other byte makes the body undecodable (NULL).
+ */
 static char *
 cr_base64(const char *s, size_t len, size_t *outlen)
 {
-	char *out;
-	size_t i, o = 0;
-	unsigned int acc = 0;
-	int bits = 0, v;
+	unsigned char *in, *out = NULL;
+	size_t	i, n = 0, pad;
+	int	r;
 
-	if ((out = malloc(len / 4 * 3 + 4)) == NULL)
+	if (len > INT_MAX / 2 || (in = malloc(len + 4)) == NULL)
 		return NULL;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '=')
-			break;
-		if ((v = cr_b64val((unsigned char)s[i])) < 0) {
-			if (isspace((unsigned char)s[i]))
-				continue;
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
+	for (i = 0; i < len && s[i] != '='; i++) {
+		if (isspace((unsigned char)s[i]))
+			continue;
+		if (!(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '+' && s[i] != '/')
+			goto out;
+		in[n++] = (unsigned char)s[i];
 	}
-	*outlen = o;
-	return out;
+	if (n % 4 == 1)
+		n--;		/* six bits make no byte */
+	pad = (4 - n % 4) % 4;
+	for (i = 0; i < pad; i++)
+		in[n++] = '=';
+	if ((out = malloc(n / 4 * 3 + 1)) == NULL)
+		goto out;
+	if ((r = EVP_DecodeBlock(out, in, (int)n)) < 0 || (size_t)r < pad) {
+		free(out);
+		out = NULL;
+		goto out;
+	}
+	*outlen = (size_t)r - pad;	/* EVP_DecodeBlock counts padding */
+out:
+	free(in);
+	return (char *)out;
 }
 
 /* cr_is_report_part - does a part's type or file name say "report"? */
@@ -239,16 +444,51 @@ cr_is_report_part(const char *ctype, const char *fname)
 }
 
 /*
+ * cr_delim - the next boundary delimiter line in [from, end) of a body
+ * that starts at body (RFC 2046 5.1.1): delim ("--" boundary) at the
+ * start of a line, then "--" for the last one (*last), then only white
+ * space up to the line's end. Returns where the delimiter starts, with
+ * *after at the next line; NULL when there is none.
+ */
+static const char *
+cr_delim(const char *body, const char *from, const char *end,
+    const char *delim, size_t dlen, int *last, const char **after)
+{
+	const char *d, *q;
+
+	while (from < end &&
+	    (d = cr_memmem(from, (size_t)(end - from), delim, dlen)) != NULL) {
+		from = d + 1;
+		if (d != body && d[-1] != '\n')
+			continue;
+		q = d + dlen;
+		*last = end - q >= 2 && q[0] == '-' && q[1] == '-';
+		if (*last)
+			q += 2;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == '\r')
+			q++;
+		if (q < end && *q != '\n')
+			continue;
+		*after = q < end ? q + 1 : end;
+		return d;
+	}
+	return NULL;
+}
+
+/*
  * cr_mime - find the report in a MIME entity; the decoded bytes of the
  * part (malloc'd) or NULL.
  */
 static char *
 cr_mime(const char *ent, size_t len, int depth, size_t *outlen)
 {
-	const char *eoh, *body, *p, *end, *next;
+	const char *eoh, *body, *p, *end, *next, *pend, *after;
 	char *ctype = NULL, *cte = NULL, *disp = NULL, *fname = NULL;
 	char *boundary = NULL, *delim = NULL, *out = NULL;
 	size_t hlen, blen, dlen;
+	int	last;
 
 	if (depth > CR_DEPTH_MAX)
 		return NULL;
@@ -282,19 +522,18 @@ cr_mime(const char *ent, size_t len, int depth, size_t *outlen)
 			goto out;
 		(void)snprintf(delim, dlen + 1, "--%s", boundary);
 		end = body + blen;
-		p = cr_memmem(body, blen, delim, dlen);
-		while (p != NULL && out == NULL) {
-			p += dlen;
-			if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-				break;
-			while (p < end && *p != '\n')
-				p++;
-			if (p >= end)
-				break;
-			p++;
-			next = cr_memmem(p, (size_t)(end - p), delim, dlen);
-			out = cr_mime(p, (size_t)((next ? next : end) - p),
-			    depth + 1, outlen);
+		p = cr_delim(body, body, end, delim, dlen, &last, &after);
+		while (p != NULL && !last && out == NULL) {
+			p = after;
+			next = cr_delim(body, p, end, delim, dlen, &last,
+			    &after);
+			pend = next != NULL ? next : end;
+			/* The line break before a delimiter is part of it. */
+			if (next != NULL && pend > p && pend[-1] == '\n')
+				pend--;
+			if (next != NULL && pend > p && pend[-1] == '\r')
+				pend--;
+			out = cr_mime(p, (size_t)(pend - p), depth + 1, outlen);
 			p = next;
 		}
 		goto out;

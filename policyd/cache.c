@@ -3,8 +3,7 @@
  *
  * SYNOPSIS
  *	cache_open(), cache_get(), cache_put(), cache_del(), cache_walk(),
- *	cache_due(), cache_table_get(), cache_table_put(), cache_table_del(),
- *	cache_table_walk() - see cache.h.
+ *	cache_due() - see cache.h.
  *
  * DESCRIPTION
  *	Readers (the socketmap and control request paths) use a read-only
@@ -16,6 +15,10 @@
  *	values for their modules under the same lock and the same error
  *	handling. A domain's "mx" value goes with its policy: forgetting the
  *	domain forgets both.
+ *
+ *	The table functions (cache_table_*, cache_tlsrpt_*) live in
+ *	cache_table.c; cache_int.h shares the environment, the table
+ *	handles, the writer mutex and the reader helpers with it.
  *
  *	The environment is opened with MDB_NOMETASYNC: a committed write
  *	survives kill -9 (it is in the page cache), and after an OS crash
@@ -42,16 +45,18 @@
 #include <lmdb.h>
 
 #include "cache.h"
+#include "cache_int.h"
 #include "fd.h"
 #include "log.h"
 
-static MDB_env *env;
-static MDB_dbi dbi_policy, dbi_due, dbi_meta, dbi_route, dbi_hold, dbi_mx;
-static MDB_dbi dbi_tlsrpt, dbi_tlsrpt_send;
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+MDB_env *cache_env;
+static MDB_dbi cache_dbi_policy, cache_dbi_due, cache_dbi_meta;
+MDB_dbi	cache_dbi_route, cache_dbi_hold, cache_dbi_mx;
+MDB_dbi	cache_dbi_tlsrpt, cache_dbi_tlsrpt_send;
+pthread_mutex_t cache_write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t reader_key;
 static int reader_key_made;
-static int closed;		/* cache_close() was called */
+int	cache_closed;		/* cache_close() was called */
 
 #define DUE_KEY_MAX	(8 + 256)
 
@@ -101,8 +106,9 @@ cache_check_size(const char *dir, char *err, size_t errsz)
 	unsigned long long need;
 	int	fd;
 
-	if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &st) != 0 ||
-	    mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &sb) != 0) {
+	if (mdb_env_info(cache_env, &info) != 0 ||
+	    mdb_env_stat(cache_env, &st) != 0 ||
+	    mdb_env_get_fd(cache_env, &fd) != 0 || fstat(fd, &sb) != 0) {
 		snprintf(err, errsz, "cache %s: cannot read the size of "
 		    "data.mdb: %s", dir, strerror(errno));
 		return -1;
@@ -131,43 +137,49 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 
 	if (cache_check_dir(dir, err, errsz) != 0)
 		return -1;
-	if ((rc = mdb_env_create(&env)) != 0)
+	if ((rc = mdb_env_create(&cache_env)) != 0)
 		goto fail;
-	if ((rc = mdb_env_set_maxdbs(env, 16)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(env, 1024)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, (size_t)mapsize)) != 0)
+	if ((rc = mdb_env_set_maxdbs(cache_env, 16)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(cache_env, 1024)) != 0 ||
+	    (rc = mdb_env_set_mapsize(cache_env, (size_t)mapsize)) != 0)
 		goto fail;
-	if ((rc = mdb_env_open(env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0)
+	if ((rc = mdb_env_open(cache_env, dir, MDB_NOTLS | MDB_NOMETASYNC,
+	    0600)) != 0)
 		goto fail;
 	if (cache_check_size(dir, err, errsz) != 0)
 		goto out_err;
 	/* LMDB may open data.mdb without O_CLOEXEC; no child may get it. */
-	if (mdb_env_get_fd(env, &fd) == 0 && fd_cloexec(fd) != 0)
+	if (mdb_env_get_fd(cache_env, &fd) == 0 && fd_cloexec(fd) != 0)
 		log_warn("cache: %s/data.mdb: close-on-exec", dir);
 	/* A process killed with -9 leaves its reader slots behind. */
-	if (mdb_reader_check(env, &dead) == 0 && dead > 0)
+	if (mdb_reader_check(cache_env, &dead) == 0 && dead > 0)
 		log_info("cache: cleared %d stale reader slot(s)", dead);
 
-	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+	if ((rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto fail;
-	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi_meta)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "policy", MDB_CREATE, &dbi_policy)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &dbi_due)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "route", MDB_CREATE, &dbi_route)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &dbi_hold)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "mx", MDB_CREATE, &dbi_mx)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tlsrpt", MDB_CREATE, &dbi_tlsrpt)) != 0 ||
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE,
+	    &cache_dbi_meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "policy", MDB_CREATE,
+	    &cache_dbi_policy)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "due", MDB_CREATE, &cache_dbi_due)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "route", MDB_CREATE,
+	    &cache_dbi_route)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE,
+	    &cache_dbi_hold)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "mx", MDB_CREATE, &cache_dbi_mx)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tlsrpt", MDB_CREATE,
+	    &cache_dbi_tlsrpt)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "tlsrpt_send", MDB_CREATE,
-	    &dbi_tlsrpt_send)) != 0)
+	    &cache_dbi_tlsrpt_send)) != 0)
 		goto fail;
 	k.mv_data = "format";
 	k.mv_size = 6;
-	rc = mdb_get(txn, dbi_meta, &k, &v);
+	rc = mdb_get(txn, cache_dbi_meta, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		snprintf(fmt, sizeof(fmt), "%d", CACHE_FORMAT);
 		v.mv_data = fmt;
 		v.mv_size = strlen(fmt);
-		if ((rc = mdb_put(txn, dbi_meta, &k, &v, 0)) != 0)
+		if ((rc = mdb_put(txn, cache_dbi_meta, &k, &v, 0)) != 0)
 			goto fail;
 	} else if (rc != 0) {
 		goto fail;
@@ -214,9 +226,9 @@ fail:
 out_err:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	if (env != NULL)
-		mdb_env_close(env);
-	env = NULL;
+	if (cache_env != NULL)
+		mdb_env_close(cache_env);
+	cache_env = NULL;
 	return -1;
 }
 
@@ -228,25 +240,25 @@ out_err:
 void
 cache_close(void)
 {
-	pthread_mutex_lock(&write_lock);
-	if (env != NULL)
-		mdb_env_sync(env, 1);
-	closed = 1;
+	pthread_mutex_lock(&cache_write_lock);
+	if (cache_env != NULL)
+		mdb_env_sync(cache_env, 1);
+	cache_closed = 1;
 }
 
 /* cache_sync - write everything to disk now. */
 void
 cache_sync(void)
 {
-	pthread_mutex_lock(&write_lock);
-	if (env != NULL && !closed)
-		mdb_env_sync(env, 1);
-	pthread_mutex_unlock(&write_lock);
+	pthread_mutex_lock(&cache_write_lock);
+	if (cache_env != NULL && !cache_closed)
+		mdb_env_sync(cache_env, 1);
+	pthread_mutex_unlock(&cache_write_lock);
 }
 
 /* reader_begin - this thread's read transaction, renewed for a new snapshot. */
-static MDB_txn *
-reader_begin(void)
+MDB_txn *
+cache_reader_begin(void)
 {
 	MDB_txn *txn = pthread_getspecific(reader_key);
 	int	rc;
@@ -257,7 +269,7 @@ reader_begin(void)
 		mdb_txn_abort(txn);
 		pthread_setspecific(reader_key, NULL);
 	}
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
+	if ((rc = mdb_txn_begin(cache_env, NULL, MDB_RDONLY, &txn)) != 0) {
 		log_warnx("cache: read transaction: %s", mdb_strerror(rc));
 		return NULL;
 	}
@@ -266,15 +278,15 @@ reader_begin(void)
 }
 
 /* reader_end - release the snapshot, keep the slot for the next lookup. */
-static void
-reader_end(MDB_txn *txn)
+void
+cache_reader_end(MDB_txn *txn)
 {
 	mdb_txn_reset(txn);
 }
 
 /* key_of - an MDB_val for a domain name. */
-static MDB_val
-key_of(const char *domain)
+MDB_val
+cache_key_of(const char *domain)
 {
 	MDB_val	k;
 
@@ -296,7 +308,7 @@ cache_get_with(const char *domain, struct record *rec, char *mx,
     size_t mxsz, size_t *mxlen)
 {
 	MDB_txn *txn;
-	MDB_val	k = key_of(domain), v;
+	MDB_val	k = cache_key_of(domain), v;
 	int	rc, ret = -1;
 
 	memset(rec, 0, sizeof(*rec));
@@ -304,15 +316,15 @@ cache_get_with(const char *domain, struct record *rec, char *mx,
 		*mxlen = 0;
 	if (k.mv_size == 0 || k.mv_size > 255)
 		return 0;
-	if ((txn = reader_begin()) == NULL)
+	if ((txn = cache_reader_begin()) == NULL)
 		return -1;
 	if (mx != NULL && mxsz > 0 &&
-	    mdb_get(txn, dbi_mx, &k, &v) == 0 && v.mv_size < mxsz) {
+	    mdb_get(txn, cache_dbi_mx, &k, &v) == 0 && v.mv_size < mxsz) {
 		memcpy(mx, v.mv_data, v.mv_size);
 		mx[v.mv_size] = '\0';
 		*mxlen = v.mv_size;
 	}
-	rc = mdb_get(txn, dbi_policy, &k, &v);
+	rc = mdb_get(txn, cache_dbi_policy, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		ret = 0;
 	} else if (rc != 0) {
@@ -334,7 +346,7 @@ cache_get_with(const char *domain, struct record *rec, char *mx,
 			break;
 		}
 	}
-	reader_end(txn);
+	cache_reader_end(txn);
 	return ret;
 }
 
@@ -388,7 +400,7 @@ index_move(MDB_txn *txn, const char *domain, const struct record *old,
 	if (old != NULL) {
 		k.mv_data = kb;
 		k.mv_size = due_key(kb, cache_due_time(old), domain);
-		rc = mdb_del(txn, dbi_due, &k, NULL);
+		rc = mdb_del(txn, cache_dbi_due, &k, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
 	}
@@ -397,7 +409,7 @@ index_move(MDB_txn *txn, const char *domain, const struct record *old,
 		k.mv_size = due_key(kb, cache_due_time(new), domain);
 		v.mv_data = "";
 		v.mv_size = 0;
-		if ((rc = mdb_put(txn, dbi_due, &k, &v, 0)) != 0)
+		if ((rc = mdb_put(txn, cache_dbi_due, &k, &v, 0)) != 0)
 			return rc;
 	}
 	return 0;
@@ -407,17 +419,17 @@ index_move(MDB_txn *txn, const char *domain, const struct record *old,
 static int
 old_record(MDB_txn *txn, const char *domain, struct record *old)
 {
-	MDB_val	k = key_of(domain), v;
+	MDB_val	k = cache_key_of(domain), v;
 
 	memset(old, 0, sizeof(*old));
-	if (mdb_get(txn, dbi_policy, &k, &v) != 0)
+	if (mdb_get(txn, cache_dbi_policy, &k, &v) != 0)
 		return 0;
 	return record_decode(v.mv_data, v.mv_size, old) == RECORD_OK;
 }
 
 /* write_fail - log one write error in the words an admin can act on. */
-static void
-write_fail(const char *what, const char *domain, int rc)
+void
+cache_write_fail(const char *what, const char *domain, int rc)
 {
 	if (rc == MDB_MAP_FULL)
 		log_warnx("domain=%s cache %s failed: the cache is full; "
@@ -432,7 +444,7 @@ int
 cache_put(const char *domain, const struct record *rec)
 {
 	MDB_txn *txn = NULL;
-	MDB_val	k = key_of(domain), v;
+	MDB_val	k = cache_key_of(domain), v;
 	struct record old;
 	unsigned char *buf = NULL;
 	size_t	len;
@@ -444,17 +456,17 @@ cache_put(const char *domain, const struct record *rec)
 		log_warnx("domain=%s cache put: out of memory", domain);
 		return -1;
 	}
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || closed)
+	pthread_mutex_lock(&cache_write_lock);
+	if (cache_env == NULL || cache_closed)
 		goto out;
-	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+	if ((rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto out;
 	had = old_record(txn, domain, &old);
 	if ((rc = index_move(txn, domain, had ? &old : NULL, rec)) != 0)
 		goto out_old;
 	v.mv_data = buf;
 	v.mv_size = len;
-	if ((rc = mdb_put(txn, dbi_policy, &k, &v, 0)) != 0)
+	if ((rc = mdb_put(txn, cache_dbi_policy, &k, &v, 0)) != 0)
 		goto out_old;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -466,9 +478,9 @@ out_old:
 out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
+	pthread_mutex_unlock(&cache_write_lock);
 	if (ret != 0 && rc != 0)
-		write_fail("put", domain, rc);
+		cache_write_fail("put", domain, rc);
 	free(buf);
 	return ret;
 }
@@ -478,22 +490,23 @@ int
 cache_del(const char *domain)
 {
 	MDB_txn *txn = NULL;
-	MDB_val	k = key_of(domain);
+	MDB_val	k = cache_key_of(domain);
 	struct record old;
 	int	rc = 0, had = 0, ret = -1;
 
 	if (k.mv_size == 0 || k.mv_size > 255)
 		return 0;
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+	pthread_mutex_lock(&cache_write_lock);
+	if (cache_env == NULL ||
+	    (rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto out;
 	had = old_record(txn, domain, &old);
 	if (had && (rc = index_move(txn, domain, &old, NULL)) != 0)
 		goto out;
-	rc = mdb_del(txn, dbi_mx, &k, NULL);
+	rc = mdb_del(txn, cache_dbi_mx, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto out;
-	rc = mdb_del(txn, dbi_policy, &k, NULL);
+	rc = mdb_del(txn, cache_dbi_policy, &k, NULL);
 	if (rc == MDB_NOTFOUND) {
 		ret = 0;
 		goto out;
@@ -508,40 +521,58 @@ out:
 		record_free(&old);
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
+	pthread_mutex_unlock(&cache_write_lock);
 	if (ret < 0 && rc != 0)
-		write_fail("delete", domain, rc);
+		cache_write_fail("delete", domain, rc);
 	return ret;
 }
 
-/* cache_del_all - empty the policy database and its index. */
+/*
+ * cache_drop - empty the n databases of dbis in one write transaction,
+ * what naming them in the log: the number of entries the first held, or
+ * -1.
+ */
 long
-cache_del_all(void)
+cache_drop(const MDB_dbi *dbis, size_t n, const char *what)
 {
 	MDB_txn *txn = NULL;
 	MDB_stat st;
-	long	n = -1;
+	size_t	i;
+	long	had = -1;
 	int	rc = 0;
 
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
+	pthread_mutex_lock(&cache_write_lock);
+	if (cache_env == NULL || cache_closed ||
+	    (rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto out;
-	if ((rc = mdb_stat(txn, dbi_policy, &st)) != 0 ||
-	    (rc = mdb_drop(txn, dbi_policy, 0)) != 0 ||
-	    (rc = mdb_drop(txn, dbi_due, 0)) != 0 ||
-	    (rc = mdb_drop(txn, dbi_mx, 0)) != 0)
+	if ((rc = mdb_stat(txn, dbis[0], &st)) != 0)
 		goto out;
+	for (i = 0; i < n; i++)
+		if ((rc = mdb_drop(txn, dbis[i], 0)) != 0)
+			goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc == 0)
-		n = (long)st.ms_entries;
+		had = (long)st.ms_entries;
 out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
-	if (n < 0)
-		write_fail("flush", "*", rc);
-	return n;
+	pthread_mutex_unlock(&cache_write_lock);
+	if (had < 0)
+		cache_write_fail(what, "*", rc);
+	return had;
+}
+
+/* cache_del_all - empty the policy database, its index and "mx". */
+long
+cache_del_all(void)
+{
+	MDB_dbi	dbis[3];
+
+	dbis[0] = cache_dbi_policy;
+	dbis[1] = cache_dbi_due;
+	dbis[2] = cache_dbi_mx;
+	return cache_drop(dbis, 3, "flush");
 }
 
 /* cache_walk - visit every record in one snapshot. */
@@ -556,9 +587,9 @@ cache_walk(int (*fn)(const char *, const struct record *, void *), void *arg)
 	long	n = 0;
 	int	rc;
 
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = mdb_txn_begin(cache_env, NULL, MDB_RDONLY, &txn)) != 0)
 		goto fail;
-	if ((rc = mdb_cursor_open(txn, dbi_policy, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, cache_dbi_policy, &cur)) != 0)
 		goto fail;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -613,8 +644,8 @@ cache_due(int64_t now, size_t max, char ***out)
 	int	rc;
 
 	*out = NULL;
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
-	    (rc = mdb_cursor_open(txn, dbi_due, &cur)) != 0)
+	if ((rc = mdb_txn_begin(cache_env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, cache_dbi_due, &cur)) != 0)
 		goto fail;
 	if ((list = calloc(max + 1, sizeof(*list))) == NULL)
 		goto fail;
@@ -653,9 +684,9 @@ cache_next_due(void)
 	MDB_val	k, v;
 	int64_t	t = INT64_MAX;
 
-	if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0)
+	if (mdb_txn_begin(cache_env, NULL, MDB_RDONLY, &txn) != 0)
 		return t;
-	if (mdb_cursor_open(txn, dbi_due, &cur) == 0) {
+	if (mdb_cursor_open(txn, cache_dbi_due, &cur) == 0) {
 		if (mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0)
 			t = due_time_of(&k);
 		mdb_cursor_close(cur);
@@ -664,390 +695,3 @@ cache_next_due(void)
 	return t;
 }
 
-/* table_dbi - the database of a table. */
-static MDB_dbi
-table_dbi(enum cache_table t)
-{
-	switch (t) {
-	case CACHE_ROUTE:
-		return dbi_route;
-	case CACHE_HOLD:
-		return dbi_hold;
-	case CACHE_TLSRPT_SEND:
-		return dbi_tlsrpt_send;
-	case CACHE_MX:
-		return dbi_mx;
-	}
-	panic("cache: unknown table %d", (int)t);
-}
-
-/* table_name - the database name of a table, for logs. */
-static const char *
-table_name(enum cache_table t)
-{
-	switch (t) {
-	case CACHE_ROUTE:
-		return "route";
-	case CACHE_HOLD:
-		return "hold";
-	case CACHE_MX:
-		return "mx";
-	default:
-		return "tlsrpt_send";
-	}
-}
-
-/* cache_table_get - copy one value out. */
-int
-cache_table_get(enum cache_table t, const char *key, char **val, size_t *len)
-{
-	MDB_txn *txn;
-	MDB_val	k = key_of(key), v;
-	int	rc, ret = -1;
-
-	*val = NULL;
-	*len = 0;
-	if (k.mv_size == 0 || k.mv_size > 255)
-		return 0;
-	if ((txn = reader_begin()) == NULL)
-		return -1;
-	rc = mdb_get(txn, table_dbi(t), &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		ret = 0;
-	} else if (rc != 0) {
-		log_warnx("cache: %s get %s: %s", table_name(t), key,
-		    mdb_strerror(rc));
-	} else if ((*val = malloc(v.mv_size + 1)) == NULL) {
-		log_warnx("cache: %s get %s: out of memory", table_name(t),
-		    key);
-	} else {
-		memcpy(*val, v.mv_data, v.mv_size);
-		(*val)[v.mv_size] = '\0';
-		*len = v.mv_size;
-		ret = 1;
-	}
-	reader_end(txn);
-	return ret;
-}
-
-/* cache_table_put - store one value. */
-int
-cache_table_put(enum cache_table t, const char *key, const void *val,
-    size_t len)
-{
-	MDB_txn *txn = NULL;
-	MDB_val	k = key_of(key), v;
-	int	rc = 0, ret = -1;
-
-	if (k.mv_size == 0 || k.mv_size > 255)
-		return -1;
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || closed)
-		goto out;
-	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	v.mv_data = (void *)val;
-	v.mv_size = len;
-	if ((rc = mdb_put(txn, table_dbi(t), &k, &v, 0)) != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc == 0)
-		ret = 0;
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
-	if (ret != 0 && rc != 0)
-		write_fail(table_name(t), key, rc);
-	return ret;
-}
-
-/* cache_table_del - forget one key. */
-int
-cache_table_del(enum cache_table t, const char *key)
-{
-	MDB_txn *txn = NULL;
-	MDB_val	k = key_of(key);
-	int	rc = 0, ret = -1;
-
-	if (k.mv_size == 0 || k.mv_size > 255)
-		return 0;
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || closed ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	rc = mdb_del(txn, table_dbi(t), &k, NULL);
-	if (rc == MDB_NOTFOUND) {
-		ret = 0;
-		rc = 0;
-		goto out;
-	}
-	if (rc != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	ret = rc == 0 ? 1 : -1;
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
-	if (ret < 0 && rc != 0)
-		write_fail(table_name(t), key, rc);
-	return ret;
-}
-
-/* cache_table_del_all - empty one table. */
-long
-cache_table_del_all(enum cache_table t)
-{
-	MDB_txn *txn = NULL;
-	MDB_stat st;
-	long	n = -1;
-	int	rc = 0;
-
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || closed ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	if ((rc = mdb_stat(txn, table_dbi(t), &st)) != 0 ||
-	    (rc = mdb_drop(txn, table_dbi(t), 0)) != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc == 0)
-		n = (long)st.ms_entries;
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
-	if (n < 0)
-		write_fail(table_name(t), "*", rc);
-	return n;
-}
-
-/*
- * walk_dbi - call fn for each entry of dbi whose key starts with the plen
- * bytes of prefix (all when plen is 0), in key order, in one read
- * snapshot; keys of 0 or keymax bytes and more are passed over (keymax 0:
- * no limit). val is NUL-terminated and valid only during the call; fn
- * returns non-zero to stop. The number visited, or -1 (logged as what).
- */
-static long
-walk_dbi(MDB_dbi dbi, const char *what, const void *prefix, size_t plen,
-    size_t keymax, int (*fn)(const void *key, size_t klen, const char *val,
-    size_t len, void *arg), void *arg)
-{
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val	k, v;
-	char   *buf = NULL, *nbuf;
-	size_t	cap = 0;
-	long	n = 0;
-	int	rc;
-
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
-		goto fail;
-	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
-		goto fail;
-	k.mv_data = (void *)prefix;
-	k.mv_size = plen;
-	for (rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
-	    mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (plen > 0 && (k.mv_size < plen ||
-		    memcmp(k.mv_data, prefix, plen) != 0))
-			break;
-		if (keymax > 0 && (k.mv_size == 0 || k.mv_size >= keymax))
-			continue;
-		if (v.mv_size + 1 > cap) {
-			if ((nbuf = realloc(buf, v.mv_size + 1)) == NULL)
-				break;
-			buf = nbuf;
-			cap = v.mv_size + 1;
-		}
-		memcpy(buf, v.mv_data, v.mv_size);
-		buf[v.mv_size] = '\0';
-		n++;
-		if (fn(k.mv_data, k.mv_size, buf, v.mv_size, arg) != 0)
-			break;
-	}
-	free(buf);
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return n;
-fail:
-	log_warnx("cache: %s walk: %s", what, mdb_strerror(rc));
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	return -1;
-}
-
-/* A cache_table_walk callback and its argument. */
-struct table_walk {
-	int	(*fn)(const char *, const char *, size_t, void *);
-	void   *arg;
-};
-
-/* table_walk_key - walk_dbi callback: hand fn the key as a string. */
-static int
-table_walk_key(const void *key, size_t klen, const char *val, size_t len,
-    void *arg)
-{
-	struct table_walk *tw = arg;
-	char	name[256];
-
-	memcpy(name, key, klen);	/* klen < sizeof(name): walk_dbi */
-	name[klen] = '\0';
-	return tw->fn(name, val, len, tw->arg);
-}
-
-/* cache_table_walk - visit every entry of a table in one snapshot. */
-long
-cache_table_walk(enum cache_table t, int (*fn)(const char *, const char *,
-    size_t, void *), void *arg)
-{
-	struct table_walk tw = { fn, arg };
-
-	return walk_dbi(table_dbi(t), table_name(t), NULL, 0, 256,
-	    table_walk_key, &tw);
-}
-
-/* cache_table_count - entries in a table. */
-long
-cache_table_count(enum cache_table t)
-{
-	MDB_txn *txn = NULL;
-	MDB_stat st;
-	long	n = -1;
-	int	rc;
-
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
-		goto out;
-	if ((rc = mdb_stat(txn, table_dbi(t), &st)) == 0)
-		n = (long)st.ms_entries;
-	mdb_txn_abort(txn);
-out:
-	if (n < 0)
-		log_warnx("cache: %s count: %s", table_name(t),
-		    mdb_strerror(rc));
-	return n;
-}
-
-/*
- * cache_tlsrpt_merge - one write transaction for a batch of TLS-RPT
- * aggregates: fn gets the stored value of each key (NULL when absent) and
- * returns the new one (malloc'd, freed here).
- */
-int
-cache_tlsrpt_merge(size_t n, const void *const *keys, const size_t *klens,
-    int (*fn)(size_t i, const char *old, size_t oldlen, char **nv,
-    size_t *nlen, void *arg), void *arg)
-{
-	MDB_txn *txn = NULL;
-	MDB_val	k, v;
-	char	*old = NULL, *nv = NULL;
-	size_t	i, nlen;
-	int	rc = 0, ret = -1;
-
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || closed ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		k.mv_data = (void *)keys[i];
-		k.mv_size = klens[i];
-		free(old);
-		old = NULL;
-		rc = mdb_get(txn, dbi_tlsrpt, &k, &v);
-		if (rc == 0) {
-			if ((old = malloc(v.mv_size + 1)) == NULL)
-				goto out;
-			memcpy(old, v.mv_data, v.mv_size);
-			old[v.mv_size] = '\0';
-		} else if (rc != MDB_NOTFOUND)
-			goto out;
-		rc = 0;
-		if (fn(i, old, old != NULL ? v.mv_size : 0, &nv, &nlen,
-		    arg) != 0)
-			continue;
-		v.mv_data = nv;
-		v.mv_size = nlen;
-		rc = mdb_put(txn, dbi_tlsrpt, &k, &v, 0);
-		free(nv);
-		nv = NULL;
-		if (rc != 0)
-			goto out;
-	}
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc == 0)
-		ret = 0;
-out:
-	free(old);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
-	if (ret != 0 && rc != 0)
-		write_fail("tlsrpt", "batch", rc);
-	return ret;
-}
-
-/* cache_tlsrpt_walk - visit the TLS-RPT entries whose key starts with prefix. */
-long
-cache_tlsrpt_walk(const void *prefix, size_t plen, int (*fn)(const void *key,
-    size_t klen, const char *val, size_t len, void *arg), void *arg)
-{
-	return walk_dbi(dbi_tlsrpt, "tlsrpt", prefix, plen, 0, fn, arg);
-}
-
-/* cache_tlsrpt_del_prefix - forget the TLS-RPT entries starting with prefix. */
-long
-cache_tlsrpt_del_prefix(const void *prefix, size_t plen)
-{
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val	k, v;
-	long	n = 0;
-	int	rc = 0, ret = -1;
-
-	pthread_mutex_lock(&write_lock);
-	if (env == NULL || closed ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0)
-		goto out;
-	if ((rc = mdb_cursor_open(txn, dbi_tlsrpt, &cur)) != 0)
-		goto out;
-	k.mv_data = (void *)prefix;
-	k.mv_size = plen;
-	for (rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
-	    mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (plen > 0 && (k.mv_size < plen ||
-		    memcmp(k.mv_data, prefix, plen) != 0))
-			break;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
-			goto out;
-		n++;
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		goto out;
-	mdb_cursor_close(cur);
-	cur = NULL;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc == 0)
-		ret = 0;
-out:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	pthread_mutex_unlock(&write_lock);
-	if (ret != 0) {
-		write_fail("tlsrpt", "forget", rc);
-		return -1;
-	}
-	return n;
-}

@@ -76,6 +76,7 @@
 #include "fetch.h"
 #include "https.h"
 #include "log.h"
+#include "mono.h"
 #include "resolver.h"
 #include "sts_policy.h"
 
@@ -387,17 +388,6 @@ fetch_domain_ok(const char *domain)
 	return label > 0;
 }
 
-/* fetch_elapsed_ms - milliseconds since start. */
-static long long
-fetch_elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /*
  * fetch_verify_failed - did chain verification run and fail? OpenSSL 3
  * reports X509_V_ERR_UNSPECIFIED when it never got that far (a handshake
@@ -614,7 +604,7 @@ fetch_policy(const struct config *cfg, const char *domain,
 		    "" : ": ", addrs.status == DNS_NXDOMAIN ? "" : addrs.why);
 		goto out;
 	}
-	timeout_ms -= fetch_elapsed_ms(&start);
+	timeout_ms -= mono_since_ms(&start);
 	if (timeout_ms <= 0) {
 		log_oneline(res->why, sizeof(res->why),
 		    "timeout: %s resolved too late", f.host);

@@ -48,9 +48,11 @@
 #include <unistd.h>
 
 #include <opendkim/dkim.h>
+#include <openssl/evp.h>
 
 #include "autoconf.h"
 #include "fd.h"
+#include "mono.h"
 #include "tlsrpt_send.h"
 #include "tlsrpt_send_util.h"
 
@@ -186,35 +188,24 @@ bad:
 	return NULL;
 }
 
-/* ts_base64 - append data as base64 in lines of 76 */
+/*
+ * ts_base64 - append data as base64 in lines of TS_B64_LINE characters
+ * (RFC 2045 6.8: at most 76), each line one EVP_EncodeBlock() of the
+ * TS_B64_LINE / 4 * 3 bytes it holds
+ */
 static void
 ts_base64(struct ts_buf *b, const unsigned char *d, size_t n)
 {
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char line[TS_B64_LINE + 2];
-	size_t i, o = 0;
-	uint32_t v;
+	unsigned char line[TS_B64_LINE + 2];
+	size_t i, chunk;
+	int o;
 
-	for (i = 0; i < n; i += 3) {
-		v = (uint32_t)d[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)d[i + 1] << 8;
-		if (i + 2 < n)
-			v |= d[i + 2];
-		line[o++] = tab[(v >> 18) & 63];
-		line[o++] = tab[(v >> 12) & 63];
-		line[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		line[o++] = i + 2 < n ? tab[v & 63] : '=';
-		if (o == TS_B64_LINE) {
-			line[o++] = '\n';
-			ts_add(b, line, o);
-			o = 0;
-		}
-	}
-	if (o > 0) {
+	for (i = 0; i < n; i += chunk) {
+		chunk = n - i < TS_B64_LINE / 4 * 3 ? n - i :
+		    TS_B64_LINE / 4 * 3;
+		o = EVP_EncodeBlock(line, d + i, (int)chunk);
 		line[o++] = '\n';
-		ts_add(b, line, o);
+		ts_add(b, (const char *)line, (size_t)o);
 	}
 }
 
@@ -467,17 +458,6 @@ out:
 	return ret;
 }
 
-/* ts_elapsed_ms - milliseconds since start */
-static long long
-ts_elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* tlsrpt_send_sendmail - run the submission program with msg on stdin */
 int
 tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
@@ -538,7 +518,7 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 		goto kill;
 	}
 	while (off < len) {
-		if ((left = (long long)timeout * 1000 - ts_elapsed_ms(&start)) <= 0) {
+		if ((left = (long long)timeout * 1000 - mono_since_ms(&start)) <= 0) {
 			ts_err(err, errsz, "%s: timed out reading the message",
 			    argv[0]);
 			goto kill;
@@ -568,7 +548,7 @@ tlsrpt_send_sendmail(char *const argv[], const char *msg, size_t len,
 			ts_err(err, errsz, "waitpid: %s", strerror(errno));
 			goto out;
 		}
-		if (ts_elapsed_ms(&start) >= (long long)timeout * 1000) {
+		if (mono_since_ms(&start) >= (long long)timeout * 1000) {
 			ts_err(err, errsz, "%s: timed out after %d s", argv[0],
 			    timeout);
 			goto kill;

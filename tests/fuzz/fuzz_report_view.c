@@ -2,6 +2,9 @@
  * fuzz_report_view - libFuzzer target for "mtasts-ctl report view FILE"
  * (ctl/ctl_view.c): the file is a report someone sent - JSON, gzipped
  * JSON or a whole MIME mail with base64 parts - so every byte is hostile.
+ * The corpus holds mails whose parameters are quoted, commented and RFC
+ * 2231-encoded or continued (filename*=, filename*0*=, boundary*0=), the
+ * cases the parameter reader and the delimiter scan of issue 15 handle.
  *
  * Each input is written to one temporary file and summarised twice, for
  * people and as --json, with the output going to /dev/null; the exit

@@ -580,3 +580,131 @@ def test_send_reporting_off(world, tmp_path):
 		rc, _ = d.stop(5)
 		d.cleanup()
 	assert rc == 0
+
+
+# report view FILE on received mails whose MIME parameters are quoted,
+# escaped or RFC 2231-encoded (issue 15 item 4). No daemon is needed.
+VIEW_REPORT = {"organization-name": "MIME Org", "report-id": "mime-1",
+    "date-range": {"start-datetime": "2016-04-01T00:00:00Z",
+	"end-datetime": "2016-04-01T23:59:59Z"},
+    "contact-info": "r@mime.example",
+    "policies": [{"policy": {"policy-type": "sts",
+	"policy-domain": "mime.example"},
+	"summary": {"total-successful-session-count": 7,
+	    "total-failure-session-count": 2},
+	"failure-details": [{"result-type": "certificate-expired",
+	    "receiving-mx-hostname": "mx.mime.example",
+	    "failed-session-count": 2}]}]}
+DECOY = {"organization-name": "Decoy", "report-id": "decoy",
+    "policies": []}
+
+
+def mime_mail(ctype, parts, preamble="This is a MIME message.\n"):
+	"""mime_mail - a mail of Content-Type ctype (a raw header value)
+	whose body is the preamble and the given raw parts."""
+	return ("From: r@mime.example\nSubject: report\nMIME-Version: 1.0\n"
+	    "Content-Type: %s\n\n%s%s" % (ctype, preamble, parts)).encode()
+
+
+def gz_part(disp, ctype="application/octet-stream", rep=VIEW_REPORT):
+	"""gz_part - a base64 part holding the gzipped report, with the raw
+	Content-Disposition value disp."""
+	import base64
+	import gzip
+	b64 = base64.encodebytes(gzip.compress(json.dumps(rep).encode()))
+	return ("Content-Type: %s\nContent-Transfer-Encoding: base64\n"
+	    "Content-Disposition: %s\n\n%s" % (ctype, disp, b64.decode()))
+
+
+def run_view(tmp_path, data):
+	"""run_view - mtasts-ctl --json report view on data: (rc, doc)."""
+	f = tmp_path / "mail.eml"
+	f.write_bytes(data)
+	r = subprocess.run([CTL, "--json", "report", "view", str(f)],
+	    capture_output=True, text=True, timeout=30)
+	return r.returncode, json.loads(r.stdout) if r.stdout else None
+
+
+def text_part(body):
+	"""text_part - a text/plain part."""
+	return "Content-Type: text/plain\n\n" + body
+
+
+@pytest.mark.parametrize("ctype,boundary", [
+	# A quoted boundary may hold ';', ' ' and '=' (RFC 2046 bchars).
+	('multipart/report; report-type=tlsrpt; boundary="a;b c=d"', "a;b c=d"),
+	# A quoted ';' or "boundary=" inside another parameter is its value.
+	('multipart/mixed; x="; boundary=evil"; boundary="real"', "real"),
+	('multipart/mixed; x="a\\"; boundary=evil"; boundary=real', "real"),
+	# White space and comments around '=' and ';' (RFC 2045 lexical).
+	('multipart/mixed ; boundary = "sp" (a comment)', "sp"),
+	('multipart/mixed;(c; boundary=evil) boundary=cm', "cm"),
+	# Parameter names are case-insensitive.
+	('multipart/mixed; BOUNDARY="up"', "up"),
+	# RFC 2231: an encoded boundary and one in continuations.
+	("multipart/mixed; boundary*=us-ascii'en'pct%3Bb", "pct;b"),
+	('multipart/mixed; boundary*0="con"; boundary*1=t*1', "cont*1"),
+])
+def test_view_mime_boundary(tmp_path, ctype, boundary):
+	"""report view splits a multipart at the boundary its parameter
+	really names: quoted, escaped, commented or RFC 2231-encoded."""
+	d = "--" + boundary
+	evil = "--evil\n" + gz_part("attachment; filename=d.json.gz",
+	    rep=DECOY) + "\n"
+	parts = "%s\n%s\n%s%s\n%s\n%s--\n" % (d, text_part("hi\n" + evil), d,
+	    "", gz_part("attachment; filename=r.json.gz"), d)
+	rc, doc = run_view(tmp_path, mime_mail(ctype, parts))
+	assert rc == 0, (ctype, doc)
+	assert doc["report-id"] == "mime-1", doc
+	assert doc["policies"][0]["failures_by_type"] == \
+	    {"certificate-expired": 2}
+
+
+@pytest.mark.parametrize("disp", [
+	'attachment; filename="x y.json.gz"',
+	'attachment; filename="x\\"y.json.gz"',
+	"attachment; filename*=UTF-8''report%20one.json.gz",
+	"attachment; filename*=''r.json%2Egz",
+	"attachment; filename*0*=UTF-8''rep%20; filename*1=\"ort.json.gz\"",
+	'attachment; filename*0="a"; filename*1="b.js"; filename*2="on.gz"',
+	# The RFC 2231 form wins over a plain fallback (RFC 6266 4.3).
+	"attachment; filename=x.txt; filename*=''y.json.gz",
+])
+def test_view_mime_filename(tmp_path, disp):
+	"""report view finds a report part of a generic type by its file
+	name, quoted, escaped or RFC 2231-encoded in pieces."""
+	parts = "--b\n%s\n--b\n%s\n--b--\n" % (text_part("hi\n"),
+	    gz_part(disp))
+	rc, doc = run_view(tmp_path, mime_mail("multipart/mixed; boundary=b",
+	    parts))
+	assert rc == 0, (disp, doc)
+	assert doc["report-id"] == "mime-1", doc
+
+
+@pytest.mark.parametrize("disp", [
+	"attachment; filename*=UTF-8''r.json.gz%00.txt",
+	"attachment; filename*1=\"r.json.gz\"",
+	'attachment; filename="r.json.gz.txt"',
+	'attachment; x="; filename=r.json.gz"',
+])
+def test_view_mime_not_a_report_name(tmp_path, disp):
+	"""A name that does not end in .json or .json.gz once decoded (or a
+	continuation without its piece 0, or one inside another parameter)
+	does not make a generic part a report."""
+	parts = "--b\n%s\n--b--\n" % gz_part(disp)
+	rc, doc = run_view(tmp_path, mime_mail("multipart/mixed; boundary=b",
+	    parts))
+	assert rc == 1, (disp, doc)
+
+
+def test_view_mime_delimiter_at_line_start(tmp_path):
+	"""A boundary is a delimiter only at the start of a line and followed
+	by nothing but white space: "--b--" inside a text line, "--bx" or
+	"--b--x" do not end the multipart."""
+	body = "see --b-- inline\n--bx\n--b--x\n"
+	parts = "--b\n%s\n--b  \n%s\n--b--\n" % (text_part(body),
+	    gz_part("attachment; filename=r.json.gz"))
+	rc, doc = run_view(tmp_path, mime_mail("multipart/mixed; boundary=b",
+	    parts))
+	assert rc == 0, doc
+	assert doc["report-id"] == "mime-1"

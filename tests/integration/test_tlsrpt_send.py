@@ -443,3 +443,26 @@ def test_view_huge_counts(tmp_path):
 	assert v.returncode == 0, v.stderr
 	assert re.search(r"^big\.example +type +certificate-expired +%d$" % big,
 	    v.stdout, re.M), v.stdout
+
+
+@pytest.mark.parametrize("url", [
+	"https://u@rua.%s/v1" % DOMAIN,
+	"https://:@rua.%s/v1" % DOMAIN,
+	"https://rua.%s:1@evil.test/v1" % DOMAIN,
+	"https://[::1]/v1",
+	"https://rua.%s:/v1" % DOMAIN,
+	"https://rua.%s:0/v1" % DOMAIN,
+	"https://rua.%s:65536/v1" % DOMAIN,
+	"https://r%%75a.%s/v1" % DOMAIN,
+	"https:/rua.%s/v1" % DOMAIN,
+	"https:///v1",
+])
+def test_https_unusable_uri(world, tmp_path, receiver, url):
+	"""An https: rua from DNS is used only as https://HOST[:PORT]/...
+	with HOST a domain name: no userinfo, IPv6 literals, empty or
+	out-of-range ports or percent-encoded hosts, whatever libcurl's
+	more lenient parser would make of them; nothing is posted."""
+	r = send(world, tmp_path, url)
+	assert r.returncode == 1, r.stderr
+	assert "unusable https URI" in r.stderr, r.stderr
+	assert receiver.posts == []
