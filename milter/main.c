@@ -309,7 +309,9 @@ main(int argc, char *argv[])
 	/*
 	 * From "started" and READY=1 on, a stop may come at any moment:
 	 * until smfi_main()'s signal thread waits for it, the signal stays
-	 * pending instead of killing us with the socket left behind.
+	 * pending instead of killing us with the socket left behind. (One
+	 * that arrives before libmilter's listener loop runs still makes
+	 * smfi_main() report a failure: exit 1, but cleaned up.)
 	 */
 	sigemptyset(&stopsigs);
 	sigaddset(&stopsigs, SIGTERM);

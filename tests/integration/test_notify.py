@@ -271,7 +271,12 @@ class NotifiedMilter:
 			return f.read().decode("utf-8", "replace")
 
 	def stop(self):
-		"""stop - SIGTERM; the exit code (libmilter notices within 5 s)."""
+		"""stop - SIGTERM; the exit code (libmilter notices within 5 s).
+		READY=1 comes just before smfi_main(): a SIGTERM before
+		libmilter's listener loop runs makes smfi_main() fail (exit 1,
+		"stopped after an error"), so give it a moment, as an MTA's
+		first connection would."""
+		time.sleep(0.5)
 		if self.proc.poll() is None:
 			self.proc.send_signal(signal.SIGTERM)
 		try:
