@@ -20,6 +20,10 @@
  *	unix socket and exit 0. There is no reload; restart to change the
  *	configuration.
  *
+ *	Under systemd (NOTIFY_SOCKET, sdnotify.c) READY=1 goes out when the
+ *	socket listens and the start-up check is done, STOPPING=1 when
+ *	smfi_main() returns (libmilter tells us no sooner).
+ *
  * DIAGNOSTICS
  *	Errors before the milter is up go to stderr (and syslog) and exit 1;
  *	a usage error exits 2.
@@ -52,6 +56,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "milter.h"
+#include "sdnotify.h"
 
 static const char *progname = "mtasts-milter";
 
@@ -184,6 +189,7 @@ retry_main(void *arg)
 		if (policyd_reachable(err, sizeof(err))) {
 			log_info("control_socket %s: mtasts-policyd answers "
 			    "now; messages are checked again", sock);
+			sdnotify_send(NULL, "serving, mtasts-policyd answers");
 			return NULL;
 		}
 		if (n % STARTUP_WARN_EVERY == 0)
@@ -198,9 +204,9 @@ retry_main(void *arg)
  * keeps running (as OpenDKIM does when its key store is away): policyd
  * may simply start after us, and a milter that exits only makes the
  * MTA apply milter_default_action with no word of why. A thread tries
- * again until policyd answers and says so.
+ * again until policyd answers and says so. 1: policyd answers now.
  */
-static void
+static int
 startup_check(const struct config *cfg)
 {
 	pthread_attr_t attr;
@@ -209,7 +215,7 @@ startup_check(const struct config *cfg)
 	char	err[512];
 
 	if (policyd_reachable(err, sizeof(err)))
-		return;
+		return 1;
 	log_warnx("control_socket %s: cannot use mtasts-policyd as uid %lu "
 	    "gid %lu: %s; until it answers, every message is %s and none "
 	    "is held (check that policyd runs with the same \"user\" and "
@@ -227,6 +233,7 @@ startup_check(const struct config *cfg)
 		log_warnx("cannot start the control socket retry thread");
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
 }
 
 /*
@@ -253,7 +260,8 @@ main(int argc, char *argv[])
 	struct daemon_creds creds;
 	const char *path = NULL;
 	char	err[512];
-	int	ch, foreground = 0, defaults = 0, pipefd = -1, rc;
+	sigset_t stopsigs;
+	int	ch, foreground = 0, defaults = 0, pipefd = -1, rc, up;
 
 	while ((ch = getopt(argc, argv, "c:fVh")) != -1) {
 		switch (ch) {
@@ -281,6 +289,8 @@ main(int argc, char *argv[])
 	/* Until the milter is up, errors also go to the starting terminal. */
 	log_init(progname, cfg->syslog_facility, 1);
 	log_set_level(cfg->log_level);
+	/* Before any thread or child: they must not see NOTIFY_SOCKET. */
+	sdnotify_init();
 	if (defaults)
 		log_info("no %s: using the built-in defaults",
 		    CONFIG_DEFAULT_PATH);
@@ -295,15 +305,38 @@ main(int argc, char *argv[])
 	if (!foreground)
 		pipefd = daemon_detach();
 	daemon_drop_privileges(cfg, &creds);
-	startup_check(cfg);
+	up = startup_check(cfg);
+	/*
+	 * From "started" and READY=1 on, a stop may come at any moment:
+	 * until smfi_main()'s signal thread waits for it, the signal stays
+	 * pending instead of killing us with the socket left behind. (One
+	 * that arrives before libmilter's listener loop runs still makes
+	 * smfi_main() report a failure: exit 1, but cleaned up.)
+	 */
+	sigemptyset(&stopsigs);
+	sigaddset(&stopsigs, SIGTERM);
+	sigaddset(&stopsigs, SIGHUP);
+	sigaddset(&stopsigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stopsigs, NULL);
 	log_info("started: version %s, milter %s, policyd %s, hold %s, "
 	    "milter_wait %llds, on_policyd_error %s", PACKAGE_VERSION,
 	    cfg->milter_socket, cfg->control_socket, cfg->hold ? "yes" : "no",
 	    (long long)cfg->milter_wait, cfg->on_policyd_error ==
 	    ON_ERROR_TEMPFAIL ? "tempfail" : "accept");
 	daemon_ready(pipefd, progname, cfg->syslog_facility);
+	/*
+	 * The socket listens (smfi_opensocket) and the start-up check is
+	 * done: an MTA started after us gets its connections accepted.
+	 */
+	if (up)
+		sdnotify_send("READY=1", "serving, mtasts-policyd answers");
+	else
+		sdnotify_send("READY=1", "serving, but mtasts-policyd does "
+		    "not answer (retrying every %d s)", STARTUP_RETRY_S);
 
 	rc = smfi_main();
+	/* libmilter gives no word earlier: its listener noticed the signal. */
+	sdnotify_send("STOPPING=1", "stopping");
 	/*
 	 * libmilter does not wait for sessions still in a callback: the
 	 * configuration stays allocated for them until exit.

@@ -12,7 +12,9 @@
  *	open the cache, start the resolver, the worker pool, the probe pool,
  *	the schedulers and the listeners, then tell the parent we are up.
  *	A daemonising parent exits 0 only then, so init systems see
- *	start-up errors.
+ *	start-up errors. Under systemd (NOTIFY_SOCKET, sdnotify.c) READY=1
+ *	goes out at the same moment; a reload is framed by RELOADING=1 and
+ *	READY=1, and a stop starts with STOPPING=1.
  *
  *	The main thread then only waits for signals: SIGHUP reloads the
  *	configuration (a new one is built fully, then swapped; a broken one
@@ -57,6 +59,7 @@
 #include "resolver.h"
 #include "route.h"
 #include "sanitize.h"
+#include "sdnotify.h"
 #include "socketmap.h"
 #include "tlsrpt_collect.h"
 #include "tlsrpt_run.h"
@@ -108,20 +111,22 @@ same_argvlist(const struct argvlist *a, const struct argvlist *b)
 	return 1;
 }
 
-/* reload - SIGHUP: read the file again; keep the old config on error. */
-static void
-reload(const char *path)
+/*
+ * reload - SIGHUP: read the file again; keep the old config on error.
+ * 0, or -1 with the reason in err.
+ */
+static int
+reload(const char *path, char *err, size_t errsz)
 {
 	struct config *old = policyd_config_get(), *cfg;
-	char	err[512];
 	int	defaults = 0;
 
-	cfg = config_load(path, &defaults, err, sizeof(err));
+	cfg = config_load(path, &defaults, err, errsz);
 	if (cfg == NULL) {
 		log_warnx("reload failed: %s; the running configuration is "
 		    "kept", err);
 		policyd_config_put(old);
-		return;
+		return -1;
 	}
 	if (!same_list(&old->socketmap_listen, &cfg->socketmap_listen) ||
 	    !same_str(old->control_socket, cfg->control_socket) ||
@@ -142,6 +147,7 @@ reload(const char *path)
 	log_set_level(cfg->log_level);
 	log_info("configuration reloaded from %s", path ? path :
 	    CONFIG_DEFAULT_PATH);
+	return 0;
 }
 
 /*
@@ -384,6 +390,8 @@ main(int argc, char *argv[])
 	/* Until the daemon is up, errors also go to the starting terminal. */
 	log_init(progname, cfg->syslog_facility, 1);
 	log_set_level(cfg->log_level);
+	/* Before any thread or child: they must not see NOTIFY_SOCKET. */
+	sdnotify_init();
 	test_clock();
 	if (defaults)
 		log_info("no %s: using the built-in defaults",
@@ -451,16 +459,28 @@ main(int argc, char *argv[])
 	    "control %s", PACKAGE_VERSION, cfg->cache_dir, nfds,
 	    cfg->control_socket);
 	daemon_ready(ready, progname, cfg->syslog_facility);
+	/* Every socket listens and the cache is open: systemd may go on. */
+	sdnotify_send("READY=1", "serving %zu socketmap socket(s) and the "
+	    "control socket", nfds);
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload(path);
+			sdnotify_reloading("reloading the configuration");
+			if (reload(path, err, sizeof(err)) == 0)
+				sdnotify_send("READY=1", "serving %zu "
+				    "socketmap socket(s) and the control "
+				    "socket; configuration reloaded", nfds);
+			else
+				sdnotify_send("READY=1", "reload failed, the "
+				    "previous configuration runs on: %s",
+				    err);
 			continue;
 		}
 		break;
 	}
+	sdnotify_send("STOPPING=1", "stopping on signal %d", sig);
 	log_info("stopping on signal %d", sig);
 	atomic_store(&policyd_stopping, 1);
 	listen_close_all();
