@@ -552,9 +552,14 @@ chk_dnssec(struct chk *k, const struct config *cfg,
 	    "denial of an MX RRset";
 
 	if (!p->validating) {
-		chk_add(k, "dnssec", CHK_PASS, "%s: DNSSEC not validated (%s): "
-		    "DANE not checked", k->domain, cfg->dnssec == DNSSEC_NO ?
-		    "dnssec = no" : "no trust anchor");
+		if (cfg->dane == DANE_NO)
+			chk_add(k, "dnssec", CHK_PASS, "%s: dane = no: DANE "
+			    "not checked", k->domain);
+		else
+			chk_add(k, "dnssec", CHK_PASS, "%s: DNSSEC not "
+			    "validated (%s): DANE not checked", k->domain,
+			    cfg->dnssec == DNSSEC_NO ? "dnssec = no" :
+			    "no trust anchor");
 		return;
 	}
 	switch (mx->sec) {
@@ -789,7 +794,7 @@ chk_mx(struct chk *k, const struct config *cfg, const struct sts_policy *pol)
 
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
-	p.validating = resolver_trust_anchor() != NULL;
+	p.validating = resolver_trust_anchor() != NULL && cfg->dane != DANE_NO;
 	resolver_mx(k->domain, &mx);
 	p.mx_sec = mx.sec;
 	chk_dnssec(k, cfg, &p, &mx);

@@ -303,3 +303,19 @@ def test_tlsa_lookup_failure(world, dane_conf, fresh):
 	assert res == "fail" and "TLSA lookup failed" in det, det
 	assert det.endswith("DANE senders defer mail to it"), det
 	assert "mx-dane" not in checks
+
+
+def test_dane_no_skips_dane(world, tmp_path):
+	"""dane = no with validation on: check leaves DANE out and says why;
+	the TLSA mismatch that fails with dane = auto does not fail."""
+	c = world_client_config(world)
+	c.update({"dnssec": "yes", "dnssec_trust_anchor": world.trust_anchor,
+	    "dane": "no"})
+	conf = write_config(str(tmp_path / "daneno.conf"), c)
+	d = "mismatch." + S
+	r, checks = check(conf, d)
+	assert r.rc == 0, r
+	assert one(checks, "dnssec") == ("pass", "%s: dane = no: DANE not "
+	    "checked" % d)
+	for n in ("mx-tlsa", "mx-dane", "sts-dane"):
+		assert n not in checks, checks
