@@ -14,6 +14,10 @@
  *	on a condition variable of the monotonic clock (mono.c), so a step
  *	of the wall clock neither stalls nor fires them early. A finished
  *	job leaves the table at once: the next request starts a new one.
+ *	A request that asks for more than a running job was started with
+ *	(a forced refresh while a background check runs) does not take that
+ *	job's older outcome: it gets a follow-up job that is queued as soon
+ *	as the running one ends, so one key never runs twice at once.
  *
  * DIAGNOSTICS
  *	A full queue is logged with domain= and the pool's name; the caller
@@ -44,6 +48,7 @@ struct job {
 	int	refs;			/* table, queue nodes, waiters */
 	int	front;			/* on the front queue */
 	struct job *hnext;		/* hash chain */
+	struct job *follow;		/* queued when this one ends */
 	unsigned char result[];		/* pool->result_size bytes */
 };
 
@@ -154,13 +159,55 @@ dequeue(struct pool *p)
 	}
 }
 
+/* job_new - a queued job of key, not yet in the table or a queue. */
+static struct job *
+job_new(struct pool *p, const char *key, int flags, int front)
+{
+	struct job *j;
+
+	if ((j = calloc(1, sizeof(*j) + p->result_size)) == NULL)
+		return NULL;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	j->flags = flags;
+	j->state = JOB_QUEUED;
+	j->front = front;
+	j->refs = 1;			/* the table's (or the follow link's) */
+	return j;
+}
+
+/* job_link - put a new job in the table and its queue. Lock held. */
+static int
+job_link(struct pool *p, struct job *j)
+{
+	struct job **b;
+
+	if (enqueue(j->front ? &p->front_q : &p->back_q, j) != 0)
+		return -1;
+	b = bucket(p, j->key);
+	j->hnext = *b;
+	*b = j;
+	pthread_cond_signal(&p->work_cv);
+	return 0;
+}
+
 /* job_get - find or create the job of key. Lock held. */
 static struct job *
 job_get(struct pool *p, const char *key, int flags, int front)
 {
-	struct job *j, **b;
+	struct job *j;
 
 	if ((j = job_find(p, key)) != NULL) {
+		if (j->state == JOB_RUNNING && (flags & ~j->flags) != 0) {
+			/* it started without what this request wants */
+			if (j->follow == NULL &&
+			    (j->follow = job_new(p, key, flags, front)) ==
+			    NULL)
+				return NULL;
+			j = j->follow;
+			j->flags |= flags;
+			j->front |= front;
+			return j;
+		}
 		if (j->state == JOB_QUEUED) {
 			j->flags |= flags;
 			if (front && !j->front) {
@@ -176,22 +223,35 @@ job_get(struct pool *p, const char *key, int flags, int front)
 		    key, p->what, p->queue_max);
 		return NULL;
 	}
-	if ((j = calloc(1, sizeof(*j) + p->result_size)) == NULL)
+	if ((j = job_new(p, key, flags, front)) == NULL)
 		return NULL;
-	snprintf(j->key, sizeof(j->key), "%s", key);
-	j->flags = flags;
-	j->state = JOB_QUEUED;
-	j->front = front;
-	j->refs = 1;			/* the table's */
-	if (enqueue(front ? &p->front_q : &p->back_q, j) != 0) {
+	if (job_link(p, j) != 0) {
 		free(j);
 		return NULL;
 	}
-	b = bucket(p, key);
-	j->hnext = *b;
-	*b = j;
-	pthread_cond_signal(&p->work_cv);
 	return j;
+}
+
+/*
+ * job_finish - a job has run: wake its waiters, and queue its follow-up
+ * if a request wanted more than it was started with. Lock held.
+ */
+static void
+job_finish(struct pool *p, struct job *j)
+{
+	struct job *f = j->follow;
+
+	j->state = JOB_DONE;
+	j->follow = NULL;
+	j->refs--;		/* the queue node's; the table's remains */
+	job_unlink(p, j);
+	if (f != NULL && job_link(p, f) != 0) {
+		log_warnx("domain=%s %s: out of memory; follow-up job "
+		    "dropped", f->key, p->what);
+		f->state = JOB_DONE;	/* waiters see a zeroed result */
+		job_unref(f);
+	}
+	pthread_cond_broadcast(&p->done_cv);
 }
 
 /* pool_main - a pool thread: run jobs until told to stop. */
@@ -226,10 +286,7 @@ pool_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		p->active--;
 		memcpy(j->result, res, p->result_size);
-		j->state = JOB_DONE;
-		j->refs--;		/* the queue node's; the table's remains */
-		job_unlink(p, j);
-		pthread_cond_broadcast(&p->done_cv);
+		job_finish(p, j);
 	}
 	pthread_mutex_unlock(&p->lock);
 	free(res);

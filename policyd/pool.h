@@ -32,7 +32,8 @@ void	pool_stop(struct pool *p);
 
 /*
  * pool_submit - queue a job for key unless one is queued or running (a
- * queued one gets flags ORed in). front: it goes on the front queue, run
+ * queued one gets flags ORed in). A running job started without one of
+ * flags gets a follow-up job, queued when it ends. front: it goes on the front queue, run
  * before any background job; a queued background job is moved up. 0, or
  * -1 when stopping, out of memory, or the queue is full (logged).
  */

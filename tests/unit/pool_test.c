@@ -2,7 +2,8 @@
  * pool_test.c - policyd/pool.c, the job pool of discovery and route
  * probes: requests for one key share one job, flags are ORed in, the
  * front queue runs first, waits time out and get the job's result, a
- * full queue refuses, and a stopped pool takes nothing.
+ * full queue refuses, a request wanting more than a running job gets a
+ * follow-up run, and a stopped pool takes nothing.
  */
 #include <pthread.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int gate_open, started;
+static int gate_open, started, b_flags = -1, r_flags[4], r_runs;
 static char order[64];
 
 /* run - count, note the order, wait for the gate; result = flags + 100. */
@@ -23,6 +24,10 @@ run(const char *key, int flags, void *result)
 	pthread_mutex_lock(&mu);
 	started++;
 	strncat(order, key, sizeof(order) - strlen(order) - 1);
+	if (strcmp(key, "b") == 0)
+		b_flags = flags;
+	if (strcmp(key, "r") == 0 && r_runs < 4)
+		r_flags[r_runs++] = flags;
 	pthread_cond_broadcast(&cv);
 	while (!gate_open)
 		pthread_cond_wait(&cv, &mu);
@@ -50,6 +55,16 @@ gate(int open)
 	pthread_mutex_unlock(&mu);
 }
 
+/* wait_idle - until nothing is queued or running. */
+static void
+wait_idle(struct pool *p)
+{
+	int	i;
+
+	for (i = 0; i < 5000 && pool_pending(p) != 0; i++)
+		usleep(1000);
+}
+
 /* main - one thread, so the order of the jobs is the pool's. */
 int
 main(void)
@@ -74,15 +89,45 @@ main(void)
 	ok(pool_wait(p, "f", 0, 0, 50, &res) == 0, "a wait runs out: 0");
 
 	gate(1);
-	r = pool_wait(p, "b", 0, 0, 5000, &res);
-	ok(r == 1 && res == 103, "b done, result from flags 1|2 (%d, %d)", r,
-	    res);
+	wait_idle(p);
+	ok(b_flags == 3, "b ran once, with flags 1|2 (%d)", b_flags);
 	ok(strcmp(order, "xfb") == 0, "front before back: %s", order);
 	ok(pool_busy(p, "x") == 0 && pool_busy(p, "b") == 0,
 	    "finished jobs leave the table");
 	r = pool_wait(p, "n", 4, 1, 5000, &res);
 	ok(r == 1 && res == 104, "wait with create runs a new job and gets "
 	    "its result (%d, %d)", r, res);
+
+	/* a forced request while an unforced job of its key runs */
+	gate(0);
+	started = 0;
+	order[0] = '\0';
+	ok(pool_submit(p, "r", 0, 0) == 0, "r queued without flags");
+	wait_started(1);
+	ok(pool_submit(p, "r", 0, 1) == 0 && pool_pending(p) == 1,
+	    "r again without flags joins the running r");
+	gate(1);
+	wait_idle(p);
+	ok(strcmp(order, "r") == 0, "r ran once (%s)", order);
+	gate(0);
+	started = 0;
+	order[0] = '\0';
+	r_runs = 0;
+	ok(pool_submit(p, "r", 0, 0) == 0, "r queued without flags");
+	wait_started(1);
+	ok(pool_wait(p, "r", 16, 1, 0, NULL) == 0,
+	    "a wait for r with flags 16 while r runs without: not yet");
+	ok(pool_submit(p, "r", 8, 0) == 0,
+	    "r asked for with flags 8 while it runs");
+	ok(pool_pending(p) == 1, "the follow-up is not run beside r (%zu)",
+	    pool_pending(p));
+	gate(1);
+	wait_idle(p);
+	ok(strcmp(order, "rr") == 0 && pool_busy(p, "r") == 0,
+	    "r ran twice, one after the other (%s)", order);
+	ok(r_runs == 2 && r_flags[0] == 0 && r_flags[1] == 24,
+	    "the follow-up ran with flags 8|16 (%d runs, %d, %d)", r_runs,
+	    r_flags[0], r_flags[1]);
 
 	gate(0);
 	started = 0;
