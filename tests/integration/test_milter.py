@@ -996,8 +996,9 @@ def test_postfix_bad_certificate_held_until_hold_max(world):
 
 		def released_and_deferred():
 			log = pf.log()
-			return "to=<user@%s>" % dom in log and \
-			    "status=deferred" in log and log
+			return any("to=<user@%s>," % dom in l and
+			    "status=deferred" in l
+			    for l in log.splitlines()) and log
 		log = wait_until(released_and_deferred, timeout=60, every=0.5)
 		assert log, "no deferral after hold_max: %s\n%s" % (pf.log(),
 		    d.stderr_tail())
