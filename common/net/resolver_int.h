@@ -1,7 +1,7 @@
 /*
  * resolver_int.h - what the resolver's own files share (resolver.c,
  * resolver_zone.c, resolver_rr.c, resolver_tlsa.c); nothing else includes
- * it.
+ * it but the TLSA fuzz target.
  */
 #ifndef MTASTS_RESOLVER_INT_H
 #define MTASTS_RESOLVER_INT_H
@@ -53,6 +53,13 @@ struct rs_query *rs_query_one(const char *name, int type, const char *what,
 enum dns_status rs_status(const struct rs_query *q, const char *what,
 	    char *why, size_t whysz);
 enum dns_sec rs_sec(const struct rs_query *q);
+
+/*
+ * resolver_tlsa.c: the well-formed TLSA RRs of a libunbound result into
+ * out (rr, n, n_usable); 0, or -1 out of memory. Also the fuzz target's
+ * way in (tests/fuzz/fuzz_tlsa.c): rdata is what the network sent.
+ */
+int	rs_tlsa_fill(const struct ub_result *res, struct dns_tlsa *out);
 
 /* resolver_zone.c: lookups in flight per zone. */
 int	rs_zone_cond_init(const pthread_condattr_t *attr);

@@ -63,7 +63,7 @@ dns_tlsa_dane(const struct dns_tlsa *t)
 }
 
 /* rs_tlsa_fill - the well-formed TLSA RRs of res into out; 0 or -1. */
-static int
+int
 rs_tlsa_fill(const struct ub_result *res, struct dns_tlsa *out)
 {
 	struct dns_tlsa_rr *rr;
