@@ -174,6 +174,10 @@ tlsrpt_agg_identity(json_t *agg, char *buf, size_t sz)
 	h = hash_fnv1a(h, "\002", 1);
 	json_array_foreach(json_object_get(agg, "mx"), i, e)
 		h = tlsrpt_agg_hash_str(h, json_string_value(e));
+	if ((e = json_object_get(agg, "policy_domain")) != NULL) {
+		h = hash_fnv1a(h, "\003", 1);
+		h = tlsrpt_agg_hash_str(h, json_string_value(e));
+	}
 	snprintf(buf, sz, "%016llx", (unsigned long long)h);
 }
 

@@ -150,6 +150,7 @@ tlsrpt_collect_datagram(const char *buf, size_t len)
 		memset(&ev, 0, sizeof(ev));
 		ev.type = tc_type(p->type);
 		ev.policy_domain = p->policy_domain;
+		ev.report_domain = dg.domain;
 		ev.record = dg.record;
 		ev.nstrings = p->nstrings;
 		ev.strings = (const char *const *)p->strings;

@@ -86,7 +86,8 @@ tr_fill_policy(json_t *agg, struct tlsrpt_policy *p)
 	memset(p, 0, sizeof(*p));
 	p->type = tlsrpt_agg_type_of(json_string_value(json_object_get(agg,
 	    "type")));
-	p->policy_domain = tr_dupstr(agg, "domain");
+	p->policy_domain = tr_dupstr(agg, json_object_get(agg,
+	    "policy_domain") != NULL ? "policy_domain" : "domain");
 	p->strings = tr_strdup_list(json_object_get(agg, "strings"),
 	    &p->nstrings);
 	p->mx_host = tr_strdup_list(json_object_get(agg, "mx"), &p->nmx);

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "tlsrpt_store.h"
  * DESCRIPTION
- *	An aggregate is one (UTC day, policy domain, TLS-RPT record,
+ *	An aggregate is one (UTC day, report domain, TLS-RPT record,
  *	policy) with its success and failure totals and its distinct
  *	failure details, each counted. tlsrpt_store_add() merges an event
  *	into an in-memory batch (a jansson object keyed by the aggregate);
@@ -13,7 +13,9 @@
  *
  *	LMDB key: 8-byte big-endian day start, the domain, a NUL, and 16
  *	hex digits of an FNV-1a hash of record, type, policy strings and mx
- *	patterns. Value: the aggregate as compact JSON.
+ *	patterns (and the policy domain where it is not the report
+ *	domain). Value: the aggregate as compact JSON; "domain" is the
+ *	report domain, "policy_domain" the policy's when it differs.
  *
  *	A policy keeps at most TLSRPT_DETAILS_MAX distinct details; the
  *	sessions of any further detail are added to the last one (and to
@@ -338,8 +340,10 @@ ts_limited(const char *dom, unsigned int per_day)
 int
 tlsrpt_store_add(const struct tlsrpt_event *ev)
 {
-	char	dom[256], key[16 + 1 + 256 + 1 + 16 + 1];
+	char	dom[256], pdom[256], key[16 + 1 + 256 + 1 + 16 + 1];
 	const char *rec = ev->record != NULL ? ev->record : "";
+	const char *rdom = ev->report_domain != NULL &&
+	    *ev->report_domain != '\0' ? ev->report_domain : ev->policy_domain;
 	json_t *agg = NULL, *d = NULL, *old;
 	uint64_t h = TLSRPT_AGG_SEED;
 	int64_t	day;
@@ -347,11 +351,13 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	unsigned int per_day = 0;
 	int	ret = -1, trusted = 1;
 
-	if (ts_lower(ev->policy_domain, dom, sizeof(dom)) != 0) {
+	if (ts_lower(rdom, dom, sizeof(dom)) != 0 ||
+	    ts_lower(ev->policy_domain, pdom, sizeof(pdom)) != 0) {
 		log_warnx("tlsrpt: event without a usable policy domain");
 		return -1;
 	}
-	if (!dns_name_is_ldh(dom, strlen(dom))) {
+	if (!dns_name_is_ldh(dom, strlen(dom)) ||
+	    !dns_name_is_ldh(pdom, strlen(pdom))) {
 		log_warnx("tlsrpt: event for a policy domain that is not a "
 		    "host name; not counted");
 		return -1;
@@ -371,6 +377,10 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 	h = hash_fnv1a(h, "\002", 1);
 	for (i = 0; i < ev->nmx; i++)
 		h = tlsrpt_agg_hash_str(h, ev->mx_host[i]);
+	if (strcmp(pdom, dom) != 0) {
+		h = hash_fnv1a(h, "\003", 1);
+		h = tlsrpt_agg_hash_str(h, pdom);
+	}
 	snprintf(key, sizeof(key), "%016llx|%s|%016llx",
 	    (unsigned long long)day, dom, (unsigned long long)h);
 	if (!ev->own) {
@@ -385,6 +395,8 @@ tlsrpt_store_add(const struct tlsrpt_event *ev)
 		return -1;
 	json_object_set_new(agg, "day", json_integer((json_int_t)day));
 	json_object_set_new(agg, "domain", json_string(dom));
+	if (strcmp(pdom, dom) != 0)
+		json_object_set_new(agg, "policy_domain", json_string(pdom));
 	json_object_set_new(agg, "record", json_string(rec));
 	json_object_set_new(agg, "type",
 	    json_string(tlsrpt_agg_type_name(ev->type)));
@@ -523,7 +535,10 @@ tlsrpt_store_add_tlsa(const char *domain, const struct dns_tlsa *tlsa,
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = TLSRPT_POLICY_TLSA;
-	ev.policy_domain = domain;
+	/* RFC 8460 4.4 and Postfix: the TLSA base domain, in the
+	 * recipient domain's report */
+	ev.policy_domain = mx != NULL && *mx != '\0' ? mx : domain;
+	ev.report_domain = domain;
 	ev.own = 1;
 	if (tlsa != NULL && tlsa->n > 0) {
 		if ((strs = calloc(tlsa->n, sizeof(*strs))) == NULL)

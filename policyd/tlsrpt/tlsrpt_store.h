@@ -31,6 +31,13 @@ struct tlsrpt_event {
 	int64_t	when;			/* Unix time received; 0 = now */
 	enum tlsrpt_policy_type type;
 	const char *policy_domain;	/* required; lower-cased by the store */
+	/*
+	 * The domain whose report counts the session (the recipient
+	 * domain, libtlsrpt's "d"); NULL or "": the policy domain. They
+	 * differ for DANE, whose policy domain is the TLSA base domain (the
+	 * MX host), as Postfix reports it.
+	 */
+	const char *report_domain;
 	const char *record;		/* _smtp._tls record text; NULL/"" = look it up when building */
 	size_t	nstrings;
 	const char *const *strings;	/* policy-string lines */

@@ -180,9 +180,13 @@ def test_tlsa_policy(coll):
 	    "failure-details": [detail(304)]}
 	send(coll.sock, dgram(dom, [pol]))
 	wait_events(coll, base + 1)
-	[p] = policies_of(show(coll, "mx.c5.test"))
+	# counted in the report of "d", the recipient domain, under the TLSA
+	# base domain Postfix names as the policy domain
+	[p] = policies_of(show(coll, dom))
 	assert p["policy"]["policy-type"] == "tlsa"
+	assert p["policy"]["policy-domain"] == "mx.c5.test"
 	assert p["failure-details"][0]["result-type"] == "tlsa-invalid"
+	assert policies_of(show(coll, "mx.c5.test")) == []
 
 
 def test_version_warnings_are_kept(coll):
