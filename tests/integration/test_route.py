@@ -18,6 +18,7 @@ import time
 import pytest
 
 from catalogue import mx_catalogue
+import test_ctl
 from helpers import Daemon, DaemonError, NETNS, wait_until
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -163,6 +164,27 @@ def test_testing_domain_with_tlsrpt_is_probed(world, rd):
 	assert rt["state"] == "failed"
 	assert rt["failure"] == "starttls-not-supported"
 	assert rd.ctl("sts mx-testing.test 0")["state"] == "testing"
+
+
+def test_report_list_right_after_probes(world, rd, fresh):
+	"""Issue 14.6: mtasts-ctl report list, run the moment a probe round
+	has ended, shows that round's sessions (the store's 2 s batch is
+	flushed before the list is read)."""
+	d = fresh("rlist")
+	host = "mx." + d
+	world.add_domain(d, id="t1", mode="testing", mx=[host],
+	    mx_records=False)
+	world.add_mx(host, "good", domain=d)
+	world.set_tlsrpt(d, "v=TLSRPTv1; rua=mailto:tlsrpt@" + d)
+	assert rd.ctl("sts %s 3000" % d)["state"] == "testing"
+	rt = settled_route(rd, d)
+	assert rt["state"] == "confirmed", rt
+	r = test_ctl.run_ctl(["report", "list"], conf=rd.conf_path,
+	    json_out=True)
+	assert r.rc == 0, r
+	rows = [e for day in r.doc["days"] for e in day["domains"]
+	    if e["domain"] == d]
+	assert [(e["success"], e["failure"]) for e in rows] == [(1, 0)], r.doc
 
 
 def test_testing_domain_without_tlsrpt_not_probed(world, rd, fresh):
