@@ -68,33 +68,51 @@ cr_fail(const struct ctl_out *o, int rc, const char *what, const char *path)
 	return rc;
 }
 
-/* cr_read - the whole file, at most max bytes; 0 or -1 */
+/*
+ * cr_read - the whole file, at most max bytes; 0 or -1. The buffer grows
+ * with what is read, so a small report costs a small allocation.
+ */
 static int
 cr_read(const char *path, size_t max, char **out, size_t *outlen)
 {
 	FILE *fp;
-	char *buf;
-	size_t n;
+	char *buf = NULL, *nb;
+	size_t n = 0, cap = 0, got;
 
 	if ((fp = fopen(path, "rb")) == NULL)
 		return -1;
-	if ((buf = malloc(max + 1)) == NULL) {
-		(void)fclose(fp);
-		return -1;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap = cap == 0 ? 64 * 1024 : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				goto fail;
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, fp);
+		n += got;
+		if (got == 0 || n > max)
+			break;
 	}
-	n = fread(buf, 1, max + 1, fp);
 	if (ferror(fp) || n > max) {
 		if (!ferror(fp))
 			errno = EFBIG;
-		free(buf);
-		(void)fclose(fp);
-		return -1;
+		goto fail;
 	}
 	(void)fclose(fp);
 	buf[n] = '\0';
 	*out = buf;
 	*outlen = n;
 	return 0;
+fail:
+	free(buf);
+	(void)fclose(fp);
+	return -1;
 }
 
 /* cr_memmem - portable memmem */

@@ -708,3 +708,16 @@ def test_view_mime_delimiter_at_line_start(tmp_path):
 	    parts))
 	assert rc == 0, doc
 	assert doc["report-id"] == "mime-1"
+
+
+def test_view_file_size_limit(tmp_path):
+	"""report view reads a file of up to 32 MiB (CTL_VIEW_FILE_MAX),
+	growing its buffer as it reads, and refuses a larger one with the
+	reason, whatever it holds."""
+	rep = json.dumps(VIEW_REPORT).encode()
+	big = rep + b" " * (32 * 1024 * 1024 - len(rep))
+	rc, doc = run_view(tmp_path, big)
+	assert rc == 0, doc
+	assert doc["report-id"] == VIEW_REPORT["report-id"], doc
+	rc, doc = run_view(tmp_path, big + b" ")
+	assert rc != 0 and "too large" in doc["error"].lower(), (rc, doc)
