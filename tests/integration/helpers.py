@@ -404,6 +404,37 @@ class Daemon:
 		shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def start_daemon(world, **conf):
+	"""start_daemon - a started Daemon with conf; cleaned up when it does
+	not start."""
+	d = Daemon(world, **conf)
+	try:
+		d.start()
+	except DaemonError:
+		d.cleanup()
+		raise
+	return d
+
+
+def stop_daemon(d):
+	"""stop_daemon - stop d (it must exit 0 within 5 s) and clean up."""
+	try:
+		rc, _ = d.stop(5)
+		assert rc in (0, None), d.stderr_tail()
+	finally:
+		d.cleanup()
+
+
+def probe_conf(world, helo, **extra):
+	"""probe_conf - config keys for probing the world's MX peers (port 25
+	in the netns run, the world's own port on loopback)."""
+	c = {"probe_helo": helo}
+	if not NETNS:
+		c["mx_smtp_port"] = str(world.smtp_port)
+	c.update(extra)
+	return c
+
+
 # TLS-RPT counts results toward the UTC day of the daemon's clock. Tests
 # that name "today" start their daemons with tlsrpt_clock_env(): the
 # daemon's TLS-RPT clock then reads noon of TLSRPT_DAY (the day this run

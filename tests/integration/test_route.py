@@ -17,9 +17,9 @@ import time
 
 import pytest
 
-from catalogue import mx_catalogue
 import test_ctl
-from helpers import Daemon, DaemonError, NETNS, wait_until
+from catalogue import mx_catalogue
+from helpers import probe_conf, start_daemon, stop_daemon, wait_until
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 STATES = {"none", "testing", "enforce/confirmed", "enforce/pending",
@@ -28,26 +28,15 @@ STATES = {"none", "testing", "enforce/confirmed", "enforce/pending",
 
 def route_conf(world, **extra):
 	"""route_conf - config keys for probing the world's MX peers."""
-	c = {"probe_helo": "probe.route.test"}
-	if not NETNS:
-		c["mx_smtp_port"] = str(world.smtp_port)
-	c.update(extra)
-	return c
+	return probe_conf(world, "probe.route.test", **extra)
 
 
 @pytest.fixture(scope="module")
 def rd(world):
 	"""rd - one daemon that probes the world, shared by this module."""
-	d = Daemon(world, **route_conf(world))
-	try:
-		d.start()
-	except DaemonError:
-		d.cleanup()
-		raise
+	d = start_daemon(world, **route_conf(world))
 	yield d
-	rc, _ = d.stop(5)
-	assert rc in (0, None), d.stderr_tail()
-	d.cleanup()
+	stop_daemon(d)
 
 
 def iso_secs(s):

@@ -17,13 +17,12 @@
 #
 import json
 import os
-import re
 import time
 
 import pytest
 
 from catalogue import SIGNED_ZONE, dane_catalogue
-from helpers import Daemon, DaemonError, NETNS, wait_until
+from helpers import probe_conf, start_daemon, stop_daemon, wait_until
 from tlsrpt_checks import (check_report, check_report_mail, day_name,
     details_by_type, make_sink, sink_mails)
 
@@ -36,26 +35,17 @@ CONTACT = "tlsrpt@" + SUBMITTER
 def dane_conf(world, **extra):
 	"""dane_conf - a daemon that validates against the world's anchor."""
 	c = {"dnssec": "yes", "dnssec_trust_anchor": world.trust_anchor,
-	    "probe_helo": "probe.dane.test", "log_level": "debug"}
-	if not NETNS:
-		c["mx_smtp_port"] = str(world.smtp_port)
+	    "log_level": "debug"}
 	c.update(extra)
-	return c
+	return probe_conf(world, "probe.dane.test", **c)
 
 
 @pytest.fixture(scope="module")
 def dd(world):
 	"""dd - one validating daemon, shared by this module."""
-	d = Daemon(world, **dane_conf(world))
-	try:
-		d.start()
-	except DaemonError:
-		d.cleanup()
-		raise
+	d = start_daemon(world, **dane_conf(world))
 	yield d
-	rc, _ = d.stop(5)
-	assert rc in (0, None), d.stderr_tail()
-	d.cleanup()
+	stop_daemon(d)
 
 
 def settled_route(d, domain, timeout=25):
