@@ -450,6 +450,34 @@ out:
 	return ret;
 }
 
+/*
+ * ts_add_own - count one of policyd's own sessions, ev with its policy
+ * strings strs[0..n) (built: all of them could be made), then free strs.
+ */
+static int
+ts_add_own(struct tlsrpt_event *ev, int built, char **strs, size_t n,
+    int failed, const char *result_type, const char *mx,
+    const char *receiving_ip, const char *helo, const char *reason)
+{
+	size_t	i;
+	int	ret = -1;
+
+	if (built) {
+		ev->own = 1;
+		ev->failed = failed ? 1 : 0;
+		ev->result_type = result_type;
+		ev->receiving_mx_hostname = mx;
+		ev->receiving_ip = receiving_ip;
+		ev->receiving_mx_helo = helo;
+		ev->failure_reason_code = reason;
+		ret = tlsrpt_store_add(ev);
+	}
+	for (i = 0; i < n; i++)
+		free(strs[i]);
+	free(strs);
+	return ret;
+}
+
 /* tlsrpt_store_add_sts - one of policyd's own STS sessions. */
 int
 tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
@@ -459,12 +487,11 @@ tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
 	struct tlsrpt_event ev;
 	char  **strs = NULL;
 	size_t	i, n = 0;
-	int	ret = -1;
+	int	built = 0;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = TLSRPT_POLICY_STS;
 	ev.policy_domain = domain;
-	ev.own = 1;
 	if (pol != NULL) {
 		if ((strs = calloc(pol->nmx + 3, sizeof(*strs))) == NULL)
 			return -1;
@@ -483,18 +510,10 @@ tlsrpt_store_add_sts(const char *domain, const struct sts_policy *pol,
 		ev.nmx = pol->nmx;
 		ev.mx_host = (const char *const *)pol->mx;
 	}
-	ev.failed = failed ? 1 : 0;
-	ev.result_type = result_type;
-	ev.receiving_mx_hostname = mx;
-	ev.receiving_ip = receiving_ip;
-	ev.receiving_mx_helo = helo;
-	ev.failure_reason_code = reason;
-	ret = tlsrpt_store_add(&ev);
+	built = 1;
 out:
-	for (i = 0; i < n; i++)
-		free(strs[i]);
-	free(strs);
-	return ret;
+	return ts_add_own(&ev, built, strs, n, failed, result_type, mx,
+	    receiving_ip, helo, reason);
 }
 
 /* tlsrpt_tlsa_string - one TLSA RR in presentation form (malloc'd). */
@@ -530,8 +549,8 @@ tlsrpt_store_add_tlsa(const char *domain, const struct dns_tlsa *tlsa,
 {
 	struct tlsrpt_event ev;
 	char  **strs = NULL;
-	size_t	i, n = 0;
-	int	ret = -1;
+	size_t	n = 0;
+	int	built = 0;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = TLSRPT_POLICY_TLSA;
@@ -539,7 +558,6 @@ tlsrpt_store_add_tlsa(const char *domain, const struct dns_tlsa *tlsa,
 	 * recipient domain's report */
 	ev.policy_domain = mx != NULL && *mx != '\0' ? mx : domain;
 	ev.report_domain = domain;
-	ev.own = 1;
 	if (tlsa != NULL && tlsa->n > 0) {
 		if ((strs = calloc(tlsa->n, sizeof(*strs))) == NULL)
 			return -1;
@@ -550,18 +568,10 @@ tlsrpt_store_add_tlsa(const char *domain, const struct dns_tlsa *tlsa,
 		ev.nstrings = n;
 		ev.strings = (const char *const *)strs;
 	}
-	ev.failed = failed ? 1 : 0;
-	ev.result_type = result_type;
-	ev.receiving_mx_hostname = mx;
-	ev.receiving_ip = receiving_ip;
-	ev.receiving_mx_helo = helo;
-	ev.failure_reason_code = reason;
-	ret = tlsrpt_store_add(&ev);
+	built = 1;
 out:
-	for (i = 0; i < n; i++)
-		free(strs[i]);
-	free(strs);
-	return ret;
+	return ts_add_own(&ev, built, strs, n, failed, result_type, mx,
+	    receiving_ip, helo, reason);
 }
 
 /* ts_lmdb_key - the binary key of an aggregate. */
