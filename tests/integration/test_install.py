@@ -44,11 +44,15 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(
+    __file__)), "..", "packaging"))
+import pkgcheck  # noqa: E402
 from helpers import KEEP, wait_until
 from postfix_world import (Postfix, POSTFIX, POSTMAP, TOP_SRC, TOP_BUILD,
     why_not_postfix, uids, connect_as)
@@ -88,40 +92,19 @@ pytestmark = pytest.mark.skipif(_why_not() is not None,
 
 def readme_section(title):
 	"""readme_section - the lines of the README section title (up to the
-	next title underlined with dashes)."""
+	next title underlined with dashes), as tests/packaging reads them."""
 	with open(README) as f:
 		lines = f.read().split("\n")
-	for i in range(len(lines) - 1):
-		if lines[i] == title and re.fullmatch(r"-+", lines[i + 1]):
-			break
-	else:
+	out = pkgcheck.readme_section(lines, title)
+	if out is None:
 		raise AssertionError("README has no section %r" % title)
-	out = []
-	for j in range(i + 2, len(lines)):
-		if j + 1 < len(lines) and lines[j] and \
-		    re.fullmatch(r"-{3,}", lines[j + 1]):
-			break
-		out.append(lines[j])
 	return out
 
 
 def indented_commands(lines):
 	"""indented_commands - the example lines (indented 6 or more
 	columns), backslash continuations joined, comments dropped."""
-	cmds = []
-	cur = ""
-	for line in lines:
-		if not line.startswith("      ") and not cur:
-			continue
-		text = line.strip()
-		if not cur and text.startswith("#"):
-			continue
-		if text.endswith("\\"):
-			cur += text[:-1].rstrip() + " "
-			continue
-		cmds.append(cur + text)
-		cur = ""
-	return [c for c in cmds if c]
+	return pkgcheck.example_lines(lines)
 
 
 def remap(root, text):
