@@ -26,11 +26,15 @@
  *
  * DIAGNOSTICS
  *	Environment errors are logged here with the LMDB reason and the
- *	caller gets -1. A cache written by a newer mtasts is refused at open.
+ *	caller gets -1. A cache written by a newer mtasts is refused at open,
+ *	and so is a data.mdb that is truncated or that LMDB finds damaged
+ *	(not an LMDB file, a page of the wrong type or past the end): the
+ *	message names the file and the recovery.
  */
 #include "autoconf.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +63,12 @@ static int reader_key_made;
 int	cache_closed;		/* cache_close() was called */
 
 #define DUE_KEY_MAX	(8 + 256)
+
+/* What to do with a damaged data.mdb (mtasts-policyd.8, DIAGNOSTICS). */
+#define CACHE_DAMAGED_HOWTO "the file is damaged; move it aside and " \
+	"start again (policies are fetched anew; mail held before stays " \
+	"in the MTA's hold queue until released by hand, see " \
+	"mtasts-policyd(8))"
 
 /* reader_free - thread exit: give back the thread's reader slot. */
 static void
@@ -126,6 +136,109 @@ cache_check_size(const char *dir, char *err, size_t errsz)
 	return -1;
 }
 
+/* verify_walk - child: read every entry of every table; 0 or LMDB's rc. */
+static int
+verify_walk(const char *dir, uint64_t mapsize)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_cursor *main_c, *c;
+	MDB_dbi	dbi;
+	MDB_val	k, v, dk, dv;
+	char	name[64];
+	volatile unsigned char sum = 0;
+	size_t	i;
+	int	rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 16)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, (size_t)mapsize)) != 0 ||
+	    (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOLOCK, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, 0, &main_c)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(main_c, &k, &v, MDB_NEXT)) == 0) {
+		if (k.mv_size == 0 || k.mv_size >= sizeof(name))
+			return MDB_CORRUPTED;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if ((rc = mdb_dbi_open(txn, name, 0, &dbi)) != 0 ||
+		    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+			return rc;
+		while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_NEXT)) == 0)
+			for (i = 0; i < dv.mv_size; i++)
+				sum ^= ((unsigned char *)dv.mv_data)[i];
+		if (rc != MDB_NOTFOUND)
+			return rc;
+		mdb_cursor_close(c);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * cache_verify - read the whole file once, in a child, before the daemon
+ * trusts it. LMDB keeps no checksums: a page of garbage past intact meta
+ * pages (a bad copy, a disk fault) can send it to a wild address, and a
+ * SIGSEGV at start is a crash loop under Restart=on-failure. A child that
+ * dies of a signal or reports an LMDB error marks the file damaged.
+ * Called before any thread exists; the child's stderr goes to /dev/null.
+ */
+static int
+cache_verify(const char *dir, uint64_t mapsize, char *err, size_t errsz)
+{
+	struct stat sb;
+	char	path[PATH_MAX];
+	pid_t	pid;
+	int	pfd[2], status, rc = 0, fd;
+	ssize_t	n;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &sb) != 0 || sb.st_size == 0)
+		return 0;		/* a new cache */
+	if (pipe(pfd) != 0) {
+		snprintf(err, errsz, "cache %s: pipe: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errsz, "cache %s: fork: %s", path,
+		    strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		if ((fd = open("/dev/null", O_WRONLY)) != -1)
+			dup2(fd, STDERR_FILENO);
+		rc = verify_walk(dir, mapsize);
+		(void)write(pfd[1], &rc, sizeof(rc));
+		_exit(rc == 0 ? 0 : 2);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &rc, sizeof(rc));
+	while (n == -1 && errno == EINTR);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errsz, "cache %s: waitpid: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		snprintf(err, errsz, "cache %s is not a readable cache (reading "
+		    "it dies of signal %d): " CACHE_DAMAGED_HOWTO, path,
+		    WTERMSIG(status));
+	else
+		snprintf(err, errsz, "cache %s is not a readable cache (%s): "
+		    CACHE_DAMAGED_HOWTO, path, n == (ssize_t)sizeof(rc) &&
+		    rc != 0 ? mdb_strerror(rc) : "the check failed");
+	return -1;
+}
+
 /* cache_open - open the environment and check its format. */
 int
 cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
@@ -146,7 +259,8 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	if ((rc = mdb_env_open(cache_env, dir, MDB_NOTLS | MDB_NOMETASYNC,
 	    0600)) != 0)
 		goto fail;
-	if (cache_check_size(dir, err, errsz) != 0)
+	if (cache_check_size(dir, err, errsz) != 0 ||
+	    cache_verify(dir, mapsize, err, errsz) != 0)
 		goto out_err;
 	/* LMDB may open data.mdb without O_CLOEXEC; no child may get it. */
 	if (mdb_env_get_fd(cache_env, &fd) == 0 && fd_cloexec(fd) != 0)
@@ -222,7 +336,12 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	return 0;
 
 fail:
-	snprintf(err, errsz, "cache %s: %s", dir, mdb_strerror(rc));
+	if (rc == MDB_INVALID || rc == MDB_CORRUPTED ||
+	    rc == MDB_PAGE_NOTFOUND)
+		snprintf(err, errsz, "cache %s/data.mdb is not a readable "
+		    "cache (%s): " CACHE_DAMAGED_HOWTO, dir, mdb_strerror(rc));
+	else
+		snprintf(err, errsz, "cache %s: %s", dir, mdb_strerror(rc));
 out_err:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
