@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -63,6 +64,9 @@ static int reader_key_made;
 int	cache_closed;		/* cache_close() was called */
 
 #define DUE_KEY_MAX	(8 + 256)
+#define CACHE_HEADROOM	8	/* 1/8 of the map is kept for updates */
+
+static time_t full_logged;	/* last "not cached: full" (1 a minute) */
 
 /* What to do with a damaged data.mdb (mtasts-policyd.8, DIAGNOSTICS). */
 #define CACHE_DAMAGED_HOWTO "the file is damaged; move it aside and " \
@@ -136,17 +140,34 @@ cache_check_size(const char *dir, char *err, size_t errsz)
 	return -1;
 }
 
+/* verify_sum - read every value of one table; 0 or LMDB's rc. */
+static int
+verify_sum(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_cursor *c;
+	MDB_val	k, v;
+	volatile unsigned char sum = 0;
+	size_t	i;
+	int	rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+		for (i = 0; i < v.mv_size; i++)
+			sum ^= ((unsigned char *)v.mv_data)[i];
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* verify_walk - child: read every entry of every table; 0 or LMDB's rc. */
 static int
 verify_walk(const char *dir, uint64_t mapsize)
 {
+	static const char *const tables[] = { "meta", "policy", "due",
+	    "route", "hold", "mx", "tlsrpt", "tlsrpt_send" };
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_cursor *main_c, *c;
 	MDB_dbi	dbi;
-	MDB_val	k, v, dk, dv;
-	char	name[64];
-	volatile unsigned char sum = 0;
 	size_t	i;
 	int	rc;
 
@@ -155,24 +176,16 @@ verify_walk(const char *dir, uint64_t mapsize)
 	    (rc = mdb_env_set_mapsize(env, (size_t)mapsize)) != 0 ||
 	    (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOLOCK, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
-	    (rc = mdb_cursor_open(txn, 0, &main_c)) != 0)
+	    (rc = verify_sum(txn, 0)) != 0)
 		return rc;
-	while ((rc = mdb_cursor_get(main_c, &k, &v, MDB_NEXT)) == 0) {
-		if (k.mv_size == 0 || k.mv_size >= sizeof(name))
-			return MDB_CORRUPTED;
-		memcpy(name, k.mv_data, k.mv_size);
-		name[k.mv_size] = '\0';
-		if ((rc = mdb_dbi_open(txn, name, 0, &dbi)) != 0 ||
-		    (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		rc = mdb_dbi_open(txn, tables[i], 0, &dbi);
+		if (rc == MDB_NOTFOUND)
+			continue;	/* not made yet */
+		if (rc != 0 || (rc = verify_sum(txn, dbi)) != 0)
 			return rc;
-		while ((rc = mdb_cursor_get(c, &dk, &dv, MDB_NEXT)) == 0)
-			for (i = 0; i < dv.mv_size; i++)
-				sum ^= ((unsigned char *)dv.mv_data)[i];
-		if (rc != MDB_NOTFOUND)
-			return rc;
-		mdb_cursor_close(c);
 	}
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	return 0;
 }
 
 /*
@@ -558,6 +571,45 @@ cache_write_fail(const char *what, const char *domain, int rc)
 		    mdb_strerror(rc));
 }
 
+/*
+ * room_low - under the write lock: is less than CACHE_HEADROOM of the
+ * map left (pages never used plus pages on LMDB's free list)? New
+ * domains stop there, so that refreshes, flushes, holds and TLS-RPT
+ * results, which LMDB writes copy-on-write, always find pages: a map
+ * filled to the last page refuses even the delete that would free it.
+ */
+static int
+room_low(void)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val	k, v;
+	size_t	total, used, freep = 0, n;
+	int	rc;
+
+	if (mdb_env_info(cache_env, &info) != 0 ||
+	    mdb_env_stat(cache_env, &st) != 0 || st.ms_psize == 0)
+		return 0;
+	if (mdb_txn_begin(cache_env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	/* Table 0 is the free list: per entry a count, then page numbers. */
+	if (mdb_cursor_open(txn, 0, &c) == 0) {
+		while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+			if (v.mv_size >= sizeof(n)) {
+				memcpy(&n, v.mv_data, sizeof(n));
+				freep += n;
+			}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	total = info.me_mapsize / st.ms_psize;
+	used = info.me_last_pgno + 1;
+	used = used > freep ? used - freep : 0;
+	return total - (used < total ? used : total) < total / CACHE_HEADROOM;
+}
+
 /* cache_put - store a record. */
 int
 cache_put(const char *domain, const struct record *rec)
@@ -580,6 +632,19 @@ cache_put(const char *domain, const struct record *rec)
 		goto out;
 	if ((rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto out;
+	if (mdb_get(txn, cache_dbi_policy, &k, &v) == MDB_NOTFOUND &&
+	    room_low()) {
+		if (time(NULL) >= full_logged + 60) {
+			log_warnx("domain=%s not cached: the cache is full "
+			    "(less than 1/%d of cache_max_size left, kept for "
+			    "updates); cached policies stay in force; raise "
+			    "cache_max_size or flush old entries", domain,
+			    CACHE_HEADROOM);
+			full_logged = time(NULL);
+		}
+		rc = 0;
+		goto out;
+	}
 	had = old_record(txn, domain, &old);
 	if ((rc = index_move(txn, domain, had ? &old : NULL, rec)) != 0)
 		goto out_old;

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from catalogue import ok_answer, NOTFOUND
+from catalogue import base_policy, ok_answer, NOTFOUND
 from helpers import FETCH_TIMEOUT, wait_until
 
 
@@ -98,3 +98,70 @@ def test_empty_cache_file_starts_empty(world, daemon_factory, fresh):
 	d = fresh("empty")
 	world.add_domain(d)
 	assert p.query(d) == ok_answer(d)
+
+
+# --- 2. the LMDB map is full ---------------------------------------------
+
+def _big_policy(world, d, sts_id="w1", tag="a"):
+	"""_big_policy - a domain whose policy takes about 10 KiB in the
+	cache (200 long mx lines), so a 1 MiB map fills with a few dozen."""
+	mx = ["mx%03d-%s.%s.mail.%s" % (j, tag, "x" * 30, d) for j in range(200)]
+	world.add_domain(d, id=sts_id, policy=base_policy(d, mx=mx))
+	return mx
+
+
+def test_map_full_keeps_answering(world, daemon_factory, fresh):
+	"""cache_max_size reached: every policy cached before keeps its
+	answer (also after a restart), a cached domain's new policy is still
+	stored, the condition is logged in words naming the key, a domain
+	that does not fit is answered as a failed discovery (NOTFOUND: mail
+	goes without MTA-STS, as for any failed fetch), and flushing entries
+	makes room again. The map used to fill to its last page, and then
+	even the flush the log line advises failed with MDB_MAP_FULL."""
+	p = daemon_factory(cache_max_size="1M")
+	cached = {}
+	full = None
+	for i in range(300):
+		d = fresh("full%d" % i)
+		mx = _big_policy(world, d)
+		r = p.query(d)
+		if r == NOTFOUND:
+			full = d
+			break
+		assert r == ok_answer(d, mx), r
+		cached[d] = r
+	assert full is not None, "1 MiB map never filled"
+	assert len(cached) >= 10, len(cached)
+	assert wait_until(lambda: re.search(r"domain=%s not cached: the cache "
+	    r"is full \(less than 1/\d+ of cache_max_size left, kept for "
+	    r"updates\); cached policies stay in force; raise cache_max_size "
+	    r"or flush old entries" % re.escape(full), p.stderr_text()), 5), \
+	    p.stderr_tail()
+	assert p.alive()
+	# still full: the same domain again is no better, and no worse
+	assert p.query(full) == NOTFOUND
+	for d, r in cached.items():
+		assert p.query(d) == r, d
+	# a cached domain publishes a new policy: the headroom kept for
+	# updates takes the refresh
+	first = next(iter(cached))
+	want = ok_answer(first, _big_policy(world, first, "w2", "b"))
+	r = p.ctl("refresh " + first)
+	assert r["ok"], r
+	assert p.wait_answer(first, want) == want
+	cached[first] = want
+	assert p.alive()
+	# restart: the file is intact and every policy is still there, served
+	# without a fetch
+	p.stop(5)
+	p.start()
+	since = {d: world.fetch_count(d) for d in cached}
+	for d, r in list(cached.items())[1:]:
+		assert p.query(d) == r, d
+		assert world.fetch_count(d) == since[d], d
+	# flushing makes room for the domain that did not fit
+	for d in list(cached)[1:11]:
+		r = p.ctl("flush " + d)
+		assert r["ok"], (d, r, p.stderr_tail(600))
+	assert p.wait_answer(full, ok_answer(full, _big_policy(world, full)),
+	    timeout=10)
