@@ -81,11 +81,14 @@ reader_free(void *p)
 	mdb_txn_abort((MDB_txn *)p);
 }
 
-/* cache_check_dir - is dir a directory we (effective ids) can write? */
+/* cache_check_dir - can we (effective ids) write dir and its cache files? */
 int
 cache_check_dir(const char *dir, char *err, size_t errsz)
 {
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
 	struct stat st;
+	char	path[PATH_MAX];
+	size_t	i;
 
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errsz, "cache_dir %s: %s", dir, strerror(errno));
@@ -99,6 +102,18 @@ cache_check_dir(const char *dir, char *err, size_t errsz)
 		snprintf(err, errsz, "cache_dir %s: not writable: %s", dir,
 		    strerror(errno));
 		return -1;
+	}
+	/* Files left by a run as another user (root) fail in LMDB as a
+	 * bare "Permission denied" about the directory: name the file. */
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) != 0 &&
+		    errno != ENOENT) {
+			snprintf(err, errsz, "cache %s: not writable: %s (it "
+			    "must belong to the daemon's user: chown it)", path,
+			    strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }

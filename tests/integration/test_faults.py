@@ -5,9 +5,12 @@
 # MX that accepts and never answers. Each test fails if the daemon
 # crashes, hangs, loses what it had cached, or says something unclear.
 #
+import grp
 import os
+import pwd
 import random
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -165,3 +168,33 @@ def test_map_full_keeps_answering(world, daemon_factory, fresh):
 		assert r["ok"], (d, r, p.stderr_tail(600))
 	assert p.wait_answer(full, ok_answer(full, _big_policy(world, full)),
 	    timeout=10)
+
+
+# --- 3. the cache file is not writable at start --------------------------
+
+def test_cache_file_not_writable(world, daemon_factory, fresh):
+	"""data.mdb that the daemon's user cannot write (left owned by root
+	by a run as root, or made read-only) stops start-up with exit 1 and
+	a message naming the file, not a bare "Permission denied" about the
+	directory; the sockets are not left behind."""
+	p = daemon_factory()
+	mdb, _ = _filled_cache(world, p, fresh, n=3)
+	if os.geteuid() == 0:
+		try:
+			pw = pwd.getpwnam("nobody")
+			grp.getgrnam("nogroup")
+		except KeyError:
+			pytest.skip("no nobody/nogroup on this machine")
+		os.chmod(p.dir, 0o755)
+		ca = os.path.join(p.dir, "ca.pem")
+		shutil.copy(world.ca_file, ca)
+		os.chmod(ca, 0o644)
+		os.chown(p.cache_dir, pw.pw_uid, -1)
+		p.write_config(user="nobody", group="nogroup", tls_ca_file=ca)
+		os.chmod(p.conf_path, 0o644)
+		# data.mdb and lock.mdb stay root's, mode 0600
+	else:
+		os.chmod(mdb, 0o400)
+	err = _exits_with_error(p, timeout=10)
+	assert re.search(r"cache %s: not writable" % re.escape(mdb), err), err
+	assert not os.path.exists(p.sm_path), "socket left behind"
