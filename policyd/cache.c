@@ -264,7 +264,7 @@ cache_verify(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	else
 		snprintf(err, errsz, "cache %s is not a readable cache (%s): "
 		    CACHE_DAMAGED_HOWTO, path, n == (ssize_t)sizeof(rc) &&
-		    rc != 0 ? mdb_strerror(rc) : "the check failed");
+		    rc != 0 ? mdb_strerror(rc) : "reading it crashed");
 	return -1;
 }
 

@@ -84,8 +84,8 @@ def test_damaged_cache_refused_with_recovery(world, daemon_factory, fresh,
 		f.write(damage(data))
 	err = _exits_with_error(p)
 	assert re.search(r"cache %s is not a readable cache \((MDB_\w+: [^)]+|"
-	    r"reading it dies of signal \d+)\): the file is damaged; move it "
-	    r"aside and start again" %
+	    r"reading it dies of signal \d+|reading it crashed)\): the file "
+	    r"is damaged; move it aside and start again" %
 	    re.escape(mdb), err), err
 	os.rename(mdb, mdb + ".damaged")
 	p.start()
