@@ -12,6 +12,7 @@ import random
 import re
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -198,3 +199,36 @@ def test_cache_file_not_writable(world, daemon_factory, fresh):
 	err = _exits_with_error(p, timeout=10)
 	assert re.search(r"cache %s: not writable" % re.escape(mdb), err), err
 	assert not os.path.exists(p.sm_path), "socket left behind"
+
+
+# --- 4. a policy host that never stops -----------------------------------
+
+@pytest.mark.parametrize("mode", ["endless-body", "endless-headers"])
+def test_endless_policy_response(world, daemon_factory, fresh, mode):
+	"""A policy host whose body (no Content-Length) or headers never end:
+	the fetch is given up within fetch_timeout (the 64 KiB cap ends the
+	body sooner), the domain is answered without a policy and its fetch
+	counted as failed, and a cached domain is answered meanwhile."""
+	p = daemon_factory(lookup_wait="8s")
+	ok = fresh("endok")
+	world.add_domain(ok)
+	assert p.query(ok) == ok_answer(ok)
+	d = fresh("endless")
+	world.add_domain(d, id="e1", behaviour=mode, delay=30)
+	out = {}
+
+	def slow():
+		out["r"] = p.timed_query(d)
+	t = threading.Thread(target=slow)
+	t.start()
+	assert wait_until(lambda: world.fetch_count(d) == 1, 5)
+	r, took = p.timed_query(ok)
+	assert r == ok_answer(ok) and took < 0.5, (r, took)
+	t.join(FETCH_TIMEOUT + 10)
+	reply, took = out["r"]
+	assert reply == NOTFOUND
+	assert took < FETCH_TIMEOUT + 2.5, took
+	assert p.alive()
+	assert wait_until(lambda: re.search(r"domain=%s fetch of id=e1 "
+	    r"failed: sts-policy-fetch-error: " % re.escape(d), p.stderr_text()),
+	    5), p.stderr_tail()
