@@ -26,11 +26,15 @@
  *
  * DIAGNOSTICS
  *	Environment errors are logged here with the LMDB reason and the
- *	caller gets -1. A cache written by a newer mtasts is refused at open.
+ *	caller gets -1. A cache written by a newer mtasts is refused at open,
+ *	and so is a data.mdb that is truncated or that LMDB finds damaged
+ *	(not an LMDB file, a page of the wrong type or past the end): the
+ *	message names the file and the recovery.
  */
 #include "autoconf.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -59,6 +64,15 @@ static int reader_key_made;
 int	cache_closed;		/* cache_close() was called */
 
 #define DUE_KEY_MAX	(8 + 256)
+#define CACHE_HEADROOM	8	/* 1/8 of the map is kept for updates */
+
+static time_t full_logged;	/* last "not cached: full" (1 a minute) */
+
+/* What to do with a damaged data.mdb (mtasts-policyd.8, DIAGNOSTICS). */
+#define CACHE_DAMAGED_HOWTO "the file is damaged; move it aside and " \
+	"start again (policies are fetched anew; mail held before stays " \
+	"in the MTA's hold queue until released by hand, see " \
+	"mtasts-policyd(8))"
 
 /* reader_free - thread exit: give back the thread's reader slot. */
 static void
@@ -67,11 +81,14 @@ reader_free(void *p)
 	mdb_txn_abort((MDB_txn *)p);
 }
 
-/* cache_check_dir - is dir a directory we (effective ids) can write? */
+/* cache_check_dir - can we (effective ids) write dir and its cache files? */
 int
 cache_check_dir(const char *dir, char *err, size_t errsz)
 {
+	static const char *const files[] = { "data.mdb", "lock.mdb" };
 	struct stat st;
+	char	path[PATH_MAX];
+	size_t	i;
 
 	if (stat(dir, &st) != 0) {
 		snprintf(err, errsz, "cache_dir %s: %s", dir, strerror(errno));
@@ -85,6 +102,18 @@ cache_check_dir(const char *dir, char *err, size_t errsz)
 		snprintf(err, errsz, "cache_dir %s: not writable: %s", dir,
 		    strerror(errno));
 		return -1;
+	}
+	/* Files left by a run as another user (root) fail in LMDB as a
+	 * bare "Permission denied" about the directory: name the file. */
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) != 0 &&
+		    errno != ENOENT) {
+			snprintf(err, errsz, "cache %s: not writable: %s (it "
+			    "must belong to the daemon's user: chown it)", path,
+			    strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -126,6 +155,119 @@ cache_check_size(const char *dir, char *err, size_t errsz)
 	return -1;
 }
 
+/* verify_sum - read every value of one table; 0 or LMDB's rc. */
+static int
+verify_sum(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_cursor *c;
+	MDB_val	k, v;
+	volatile unsigned char sum = 0;
+	size_t	i;
+	int	rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+		for (i = 0; i < v.mv_size; i++)
+			sum ^= ((unsigned char *)v.mv_data)[i];
+	(void)sum;		/* read only to touch every page */
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* verify_walk - child: read every entry of every table; 0 or LMDB's rc. */
+static int
+verify_walk(const char *dir, uint64_t mapsize)
+{
+	static const char *const tables[] = { "meta", "policy", "due",
+	    "route", "hold", "mx", "tlsrpt", "tlsrpt_send" };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi	dbi;
+	size_t	i;
+	int	rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 16)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, (size_t)mapsize)) != 0 ||
+	    (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOLOCK, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = verify_sum(txn, 0)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		rc = mdb_dbi_open(txn, tables[i], 0, &dbi);
+		if (rc == MDB_NOTFOUND)
+			continue;	/* not made yet */
+		if (rc != 0 || (rc = verify_sum(txn, dbi)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * cache_verify - read the whole file once, in a child, before the daemon
+ * trusts it. LMDB keeps no checksums: a page of garbage past intact meta
+ * pages (a bad copy, a disk fault) can send it to a wild address, and a
+ * SIGSEGV at start is a crash loop under Restart=on-failure. A child that
+ * dies of a signal or reports an LMDB error marks the file damaged.
+ * Called before any thread exists; the child's stderr goes to /dev/null.
+ */
+static int
+cache_verify(const char *dir, uint64_t mapsize, char *err, size_t errsz)
+{
+	struct stat sb;
+	char	path[PATH_MAX];
+	pid_t	pid;
+	int	pfd[2], status, rc = 0, fd;
+	ssize_t	n;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &sb) != 0 || sb.st_size == 0)
+		return 0;		/* a new cache */
+	if (pipe(pfd) != 0) {
+		snprintf(err, errsz, "cache %s: pipe: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errsz, "cache %s: fork: %s", path,
+		    strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		if ((fd = open("/dev/null", O_WRONLY)) != -1)
+			dup2(fd, STDERR_FILENO);
+		rc = verify_walk(dir, mapsize);
+		(void)write(pfd[1], &rc, sizeof(rc));
+		_exit(rc == 0 ? 0 : 2);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &rc, sizeof(rc));
+	while (n == -1 && errno == EINTR);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errsz, "cache %s: waitpid: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		snprintf(err, errsz, "cache %s is not a readable cache (reading "
+		    "it dies of signal %d): " CACHE_DAMAGED_HOWTO, path,
+		    WTERMSIG(status));
+	else
+		snprintf(err, errsz, "cache %s is not a readable cache (%s): "
+		    CACHE_DAMAGED_HOWTO, path, n == (ssize_t)sizeof(rc) &&
+		    rc != 0 ? mdb_strerror(rc) : "reading it crashed");
+	return -1;
+}
+
 /* cache_open - open the environment and check its format. */
 int
 cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
@@ -146,7 +288,8 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	if ((rc = mdb_env_open(cache_env, dir, MDB_NOTLS | MDB_NOMETASYNC,
 	    0600)) != 0)
 		goto fail;
-	if (cache_check_size(dir, err, errsz) != 0)
+	if (cache_check_size(dir, err, errsz) != 0 ||
+	    cache_verify(dir, mapsize, err, errsz) != 0)
 		goto out_err;
 	/* LMDB may open data.mdb without O_CLOEXEC; no child may get it. */
 	if (mdb_env_get_fd(cache_env, &fd) == 0 && fd_cloexec(fd) != 0)
@@ -222,7 +365,12 @@ cache_open(const char *dir, uint64_t mapsize, char *err, size_t errsz)
 	return 0;
 
 fail:
-	snprintf(err, errsz, "cache %s: %s", dir, mdb_strerror(rc));
+	if (rc == MDB_INVALID || rc == MDB_CORRUPTED ||
+	    rc == MDB_PAGE_NOTFOUND)
+		snprintf(err, errsz, "cache %s/data.mdb is not a readable "
+		    "cache (%s): " CACHE_DAMAGED_HOWTO, dir, mdb_strerror(rc));
+	else
+		snprintf(err, errsz, "cache %s: %s", dir, mdb_strerror(rc));
 out_err:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
@@ -439,6 +587,45 @@ cache_write_fail(const char *what, const char *domain, int rc)
 		    mdb_strerror(rc));
 }
 
+/*
+ * room_low - under the write lock: is less than CACHE_HEADROOM of the
+ * map left (pages never used plus pages on LMDB's free list)? New
+ * domains stop there, so that refreshes, flushes, holds and TLS-RPT
+ * results, which LMDB writes copy-on-write, always find pages: a map
+ * filled to the last page refuses even the delete that would free it.
+ */
+static int
+room_low(void)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val	k, v;
+	size_t	total, used, freep = 0, n;
+	int	rc;
+
+	if (mdb_env_info(cache_env, &info) != 0 ||
+	    mdb_env_stat(cache_env, &st) != 0 || st.ms_psize == 0)
+		return 0;
+	if (mdb_txn_begin(cache_env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	/* Table 0 is the free list: per entry a count, then page numbers. */
+	if (mdb_cursor_open(txn, 0, &c) == 0) {
+		while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+			if (v.mv_size >= sizeof(n)) {
+				memcpy(&n, v.mv_data, sizeof(n));
+				freep += n;
+			}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	total = info.me_mapsize / st.ms_psize;
+	used = info.me_last_pgno + 1;
+	used = used > freep ? used - freep : 0;
+	return total - (used < total ? used : total) < total / CACHE_HEADROOM;
+}
+
 /* cache_put - store a record. */
 int
 cache_put(const char *domain, const struct record *rec)
@@ -461,6 +648,19 @@ cache_put(const char *domain, const struct record *rec)
 		goto out;
 	if ((rc = mdb_txn_begin(cache_env, NULL, 0, &txn)) != 0)
 		goto out;
+	if (mdb_get(txn, cache_dbi_policy, &k, &v) == MDB_NOTFOUND &&
+	    room_low()) {
+		if (time(NULL) >= full_logged + 60) {
+			log_warnx("domain=%s not cached: the cache is full "
+			    "(less than 1/%d of cache_max_size left, kept for "
+			    "updates); cached policies stay in force; raise "
+			    "cache_max_size or flush old entries", domain,
+			    CACHE_HEADROOM);
+			full_logged = time(NULL);
+		}
+		rc = 0;
+		goto out;
+	}
 	had = old_record(txn, domain, &old);
 	if ((rc = index_move(txn, domain, had ? &old : NULL, rec)) != 0)
 		goto out_old;

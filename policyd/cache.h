@@ -21,7 +21,8 @@
 #define CACHE_FORMAT	1	/* layout of the databases, not of a record */
 #define CACHE_USED_WINDOW (30 * 86400) /* refresh policies used this recently */
 
-/* cache_check_dir - dir exists, is a directory, and is writable (effective ids). */
+/* cache_check_dir - dir is a writable directory, its data.mdb and lock.mdb
+ * (if any) are readable and writable (effective ids). */
 int	cache_check_dir(const char *dir, char *err, size_t errsz);
 
 /* cache_open - open (creating if needed) the environment in dir. */

@@ -29,7 +29,10 @@
 #			request, never answer; waits up to `delay` s or until
 #			the client goes); "hang-tls" (stall inside the TLS
 #			handshake for `delay` s); "close" (read the request,
-#			close without a response)
+#			close without a response); "endless-body" (a 200
+#			without Content-Length whose body never ends) and
+#			"endless-headers" (header lines that never end), 1 KiB
+#			every 10 ms for `delay` s or until the client goes
 #	  delay		seconds for the modes above
 #	"default_cert": {cert, key} is presented for unknown SNI names (and
 #	no SNI); requests for unknown hosts get 404. "bulk" (see world.py)
@@ -233,6 +236,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			return
 		if mode == "close":
 			return
+		if mode in ("endless-body", "endless-headers"):
+			self._endless(mode == "endless-headers", delay or 60)
+			return
 		if mode == "delay":
 			time.sleep(delay)
 		body = h.get("body", "")
@@ -245,6 +251,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			extra.append(["Location", h["location"]])
 		self._send(status, h.get("content_type", "text/plain"), body,
 		    extra, slow=delay if mode == "slow" else 0)
+
+	def _endless(self, in_headers, limit):
+		"""_endless - a 200 whose headers (or, without Content-Length,
+		whose body) never end: 1 KiB every 10 ms for limit s, or until
+		the client goes."""
+		try:
+			self.wfile.write(b"HTTP/1.1 200 OK\r\n"
+			    b"Content-Type: text/plain\r\n")
+			if not in_headers:
+				self.wfile.write(b"Connection: close\r\n\r\n")
+			end = time.time() + limit
+			i = 0
+			while time.time() < end:
+				if in_headers:
+					chunk = b"X-Pad-%d: %s\r\n" % (i, b"x" * 1000)
+				else:
+					chunk = b"p: %s\n" % (b"x" * 1000)
+				self.wfile.write(chunk)
+				self.wfile.flush()
+				i += 1
+				time.sleep(0.01)
+		except (OSError, ssl.SSLError):
+			pass
 
 	def _send(self, status, ctype, body, extra, slow=0):
 		"""_send - status line, headers and (unless forbidden) body."""
