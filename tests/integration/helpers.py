@@ -435,6 +435,20 @@ def probe_conf(world, helo, **extra):
 	return c
 
 
+def settled_route(d, domain, timeout=25):
+	"""settled_route - the route policyd keeps for domain (show .route)
+	once no probe is running and it is not pending."""
+	def done():
+		r = d.show(domain)
+		rt = r.get("route") if r.get("ok") else None
+		if rt and not rt["probing"] and rt["state"] != "pending":
+			return rt
+		return None
+	rt = wait_until(done, timeout=timeout, every=0.1)
+	assert rt, "route of %s never settled: %s" % (domain, d.show(domain))
+	return rt
+
+
 # TLS-RPT counts results toward the UTC day of the daemon's clock. Tests
 # that name "today" start their daemons with tlsrpt_clock_env(): the
 # daemon's TLS-RPT clock then reads noon of TLSRPT_DAY (the day this run

@@ -19,7 +19,8 @@ import pytest
 
 import test_ctl
 from catalogue import mx_catalogue
-from helpers import probe_conf, start_daemon, stop_daemon, wait_until
+from helpers import (probe_conf, settled_route, start_daemon, stop_daemon,
+    wait_until)
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 STATES = {"none", "testing", "enforce/confirmed", "enforce/pending",
@@ -42,19 +43,6 @@ def rd(world):
 def iso_secs(s):
 	"""iso_secs - an ISO 8601 UTC time as Unix seconds."""
 	return calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
-
-
-def settled_route(d, domain, timeout=25):
-	"""settled_route - the route of domain once no probe is running."""
-	def done():
-		r = d.show(domain)
-		rt = r.get("route") if r.get("ok") else None
-		if rt and not rt["probing"] and rt["state"] != "pending":
-			return rt
-		return None
-	rt = wait_until(done, timeout=timeout, every=0.1)
-	assert rt, "route of %s never settled: %s" % (domain, d.show(domain))
-	return rt
 
 
 def expected_walk(case):

@@ -22,7 +22,8 @@ import time
 import pytest
 
 from catalogue import SIGNED_ZONE, dane_catalogue
-from helpers import probe_conf, start_daemon, stop_daemon, wait_until
+from helpers import (probe_conf, settled_route, start_daemon, stop_daemon,
+    wait_until)
 from tlsrpt_checks import (check_report, check_report_mail, day_name,
     details_by_type, make_sink, sink_mails)
 
@@ -46,19 +47,6 @@ def dd(world):
 	d = start_daemon(world, **dane_conf(world))
 	yield d
 	stop_daemon(d)
-
-
-def settled_route(d, domain, timeout=25):
-	"""settled_route - the route of domain once no probe is running."""
-	def done():
-		r = d.show(domain)
-		rt = r.get("route") if r.get("ok") else None
-		if rt and not rt["probing"] and rt["state"] != "pending":
-			return rt
-		return None
-	rt = wait_until(done, timeout=timeout, every=0.1)
-	assert rt, "route of %s never settled: %s" % (domain, d.show(domain))
-	return rt
 
 
 def tlsa_text(world, host, spec):
